@@ -1,0 +1,76 @@
+"""Bronze assets: one per source, each the source's current deliveries as delivered text."""
+
+import time
+
+import polars as pl
+from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
+
+from pipelines.resources import WarehouseResource
+from sources.contract import SourceSpec, load_contract
+from sources.ingest import QUARANTINE_COLUMNS, load_source
+from warehouse.db import write_table
+from warehouse.schema import ensure_run_tables
+
+
+def _bronze_asset(spec: SourceSpec) -> AssetsDefinition:
+    @asset(
+        name=f"bronze_{spec.name}",
+        group_name="ingest",
+        kinds={"polars", "duckdb"},
+        description=f"{spec.title}（{spec.name}）：当前交付的每一行原始文本，带来源、交付日期、文件和行号。",
+    )
+    def bronze(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+        started = time.perf_counter()
+        load = load_source(warehouse.landing(), spec)
+        with warehouse.connect(context.run.run_id) as con:
+            ensure_run_tables(con)
+            for table, frame in load.bronze.items():
+                write_table(con, f"bronze.{table}", frame)
+            con.execute("DELETE FROM quarantine WHERE source = ?", [spec.name])
+            con.register("_q", load.quarantine.select(list(QUARANTINE_COLUMNS)).to_arrow())
+            con.execute("INSERT INTO quarantine SELECT *, ? FROM _q", [context.run.run_id])
+            con.unregister("_q")
+            con.execute("DELETE FROM deliveries WHERE source = ?", [spec.name])
+            outcomes = pl.DataFrame(
+                [o.__dict__ for o in load.outcomes],
+                schema={
+                    "source": pl.Utf8,
+                    "delivery_date": pl.Utf8,
+                    "status": pl.Utf8,
+                    "reason": pl.Utf8,
+                    "rows": pl.Int64,
+                },
+            )
+            con.register("_d", outcomes.to_arrow())
+            con.execute("INSERT INTO deliveries SELECT *, ? FROM _d", [context.run.run_id])
+            con.unregister("_d")
+            con.execute("DELETE FROM file_counts WHERE source = ?", [spec.name])
+            con.register("_f", load.file_counts.to_arrow())
+            con.execute("INSERT INTO file_counts SELECT * FROM _f")
+            con.unregister("_f")
+        for warning in load.warnings:
+            context.log.warning(warning)
+        rejected = [o for o in load.outcomes if o.status == "rejected"]
+        for o in rejected:
+            context.log.error(f"交付 {o.source}/{o.delivery_date} 被拒收：{o.reason}")
+        rows = load.bronze[spec.name].height
+        warehouse.report(
+            f"[采集] {spec.name}: {rows} 行入库, {load.quarantine.height} 行隔离"
+            + (f", {len(rejected)} 个交付被拒收" if rejected else "")
+        )
+        return MaterializeResult(
+            metadata={
+                "rows": rows,
+                "quarantined": load.quarantine.height,
+                "current_deliveries": ", ".join(f"{o.delivery_date}" for o in load.outcomes if o.status == "current"),
+                "rejected_deliveries": MetadataValue.md(
+                    "\n".join(f"- {o.delivery_date}: {o.reason}" for o in rejected) or "无"
+                ),
+                "seconds": round(time.perf_counter() - started, 2),
+            }
+        )
+
+    return bronze
+
+
+bronze_assets = [_bronze_asset(spec) for spec in load_contract().values()]

@@ -1,0 +1,95 @@
+"""Deterministic evidence: records sharing a strong key belong to one person.
+
+Keys: a valid citizen ID number, a social-insurance person number, a passport number. Records
+are joined into groups (connected components over record–key edges); each group is then
+represented to Splink by its distinct profiles.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+DETERMINISTIC_KEYS = ("id_number", "si_person_no", "passport_no")
+
+PROFILE_COLUMNS = [
+    "name",
+    "surname_pinyin",
+    "given_pinyin",
+    "name_pinyin",
+    "surname_pinyin_candidates",
+    "dob",
+    "dob_precision",
+    "sex",
+    "id_number",
+    "id_shape",
+    "passport_no",
+    "mobile",
+    "email",
+    "degree_cert_no",
+    "institution_id",
+    "study_country",
+]
+
+
+def deterministic_groups(records: pl.DataFrame) -> pl.Series:
+    """Group number per record (aligned with `records`): components over shared strong keys."""
+    n = records.height
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    offset = n
+    for key in DETERMINISTIC_KEYS:
+        # `si_person_no` is namespaced by source so other sources' numbers cannot collide.
+        values = records.select(
+            pl.when(pl.col(key).is_not_null()).then(
+                pl.col("source") + "|" + pl.col(key) if key == "si_person_no" else pl.col(key)
+            )
+        ).to_series()
+        present = values.is_not_null().to_numpy()
+        codes = values.rank("dense").to_numpy()
+        idx = np.flatnonzero(present)
+        rows.append(idx)
+        cols.append(offset + codes[idx].astype(np.int64) - 1)
+        offset += int(np.nanmax(codes)) if present.any() else 0
+    r = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
+    c = np.concatenate(cols) if cols else np.empty(0, dtype=np.int64)
+    graph = coo_matrix((np.ones(len(r), dtype=np.int8), (r, c)), shape=(offset, offset))
+    _, labels = connected_components(graph, directed=False)
+    return pl.Series("det_group", labels[:n], dtype=pl.Int64)
+
+
+def with_matching_fields(records: pl.DataFrame) -> pl.DataFrame:
+    """Add `dob`/`dob_precision` (the valid ID's birth date wins) and the deterministic group."""
+    valid_id = pl.col("id_kind") == "RIC"
+    return records.with_columns(
+        pl.when(valid_id).then(pl.col("id_birth_date")).otherwise(pl.col("birth_date")).alias("dob"),
+        pl.when(valid_id).then(pl.lit("day")).otherwise(pl.col("birth_precision")).alias("dob_precision"),
+        pl.when(valid_id & pl.col("sex").is_null()).then(pl.col("id_sex")).otherwise(pl.col("sex")).alias("sex"),
+    ).with_columns(deterministic_groups(records))
+
+
+def profiles(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Distinct matching profiles per group, and the record → profile map.
+
+    Returns `(profiles, record_profile)`: profiles carry `unique_id`, `det_group` and the
+    comparison columns; record_profile maps `record_uid` to `unique_id`.
+    """
+    keyed = records.select("record_uid", "det_group", *PROFILE_COLUMNS).with_columns(
+        pl.col("surname_pinyin_candidates").list.join(",").alias("_cands")
+    )
+    key_cols = ["det_group", *[c for c in PROFILE_COLUMNS if c != "surname_pinyin_candidates"], "_cands"]
+    distinct = (
+        keyed.unique(subset=key_cols, keep="first", maintain_order=True)
+        .with_row_index("unique_id")
+        .with_columns(pl.col("unique_id").cast(pl.Int64))
+    )
+    mapping = keyed.join(distinct.select("unique_id", *key_cols), on=key_cols, how="left", nulls_equal=True)
+    return (
+        distinct.drop("_cands", "record_uid").with_columns(
+            pl.col("dob").dt.year().alias("birth_year"),
+            pl.col("dob").dt.strftime("%Y-%m").alias("birth_month"),
+        ),
+        mapping.select("record_uid", "unique_id"),
+    )

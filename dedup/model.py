@@ -1,0 +1,183 @@
+"""The Splink model for returnee profiles: comparisons that suit Chinese data, training, scoring.
+
+Comparisons are written as SQL levels so that each level says in Chinese-aware terms what it
+tests (Hanzi exact → pinyin exact → romanised surname candidate → pinyin close …). The trained
+model is kept as JSON in the repository (`dedup/model/splink_model.json`) with its version.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+MODEL_PATH = Path(__file__).parent / "model" / "splink_model.json"
+MODEL_VERSION = "2026.11-1"
+
+BLOCKING_RULES = [
+    "l.id_shape = r.id_shape",
+    "l.name_pinyin = r.name_pinyin AND l.birth_year = r.birth_year",
+    "l.given_pinyin = r.given_pinyin AND l.dob = r.dob",
+    "l.surname_pinyin = r.surname_pinyin AND l.dob = r.dob",
+    "l.mobile = r.mobile",
+    "l.email = r.email",
+    "l.passport_no = r.passport_no",
+    "l.degree_cert_no = r.degree_cert_no",
+]
+
+
+def _level(sql: str, label: str, **extra: Any) -> dict[str, Any]:
+    return {"sql_condition": sql, "label_for_charts": label, **extra}
+
+
+def _null(col: str) -> dict[str, Any]:
+    return _level(f'"{col}_l" IS NULL OR "{col}_r" IS NULL', f"{col} 缺失", is_null_level=True)
+
+
+def _exact_comparison(col: str, description: str) -> dict[str, Any]:
+    return {
+        "output_column_name": col,
+        "comparison_description": description,
+        "comparison_levels": [
+            _null(col),
+            _level(f'"{col}_l" = "{col}_r"', "相同"),
+            _level("ELSE", "不同"),
+        ],
+    }
+
+
+def comparisons() -> list[dict[str, Any]]:
+    """The comparison definitions of the model."""
+    name = {
+        "output_column_name": "name",
+        "comparison_description": "姓名：汉字 → 拼音 → 护照拼写候选 → 拼音相近",
+        "comparison_levels": [
+            _level("name_pinyin_l IS NULL OR name_pinyin_r IS NULL", "姓名缺失", is_null_level=True),
+            _level("name_l = name_r", "汉字姓名相同", tf_adjustment_column="name", tf_adjustment_weight=1.0),
+            _level(
+                "(contains(name_l, '?') OR contains(name_r, '?')) AND length(name_l) = length(name_r) "
+                "AND regexp_full_match(name_r, replace(name_l, '?', '.')) "
+                "OR regexp_full_match(name_l, replace(name_r, '?', '.'))",
+                "汉字姓名相同（生僻字以?代替）",
+            ),
+            _level(
+                "name_pinyin_l = name_pinyin_r",
+                "拼音姓名相同",
+                tf_adjustment_column="name_pinyin",
+                tf_adjustment_weight=1.0,
+            ),
+            _level(
+                "given_pinyin_l = given_pinyin_r AND (list_contains(surname_pinyin_candidates_l, surname_pinyin_r) "
+                "OR list_contains(surname_pinyin_candidates_r, surname_pinyin_l))",
+                "护照拼写姓氏候选一致，名相同",
+            ),
+            _level("damerau_levenshtein(name_pinyin_l, name_pinyin_r) <= 2", "拼音姓名相近"),
+            _level("ELSE", "姓名不同"),
+        ],
+    }
+    dob = {
+        "output_column_name": "dob",
+        "comparison_description": "出生日期（按精度比较）",
+        "comparison_levels": [
+            _level("dob_l IS NULL OR dob_r IS NULL", "出生日期缺失", is_null_level=True),
+            _level("dob_l = dob_r AND dob_precision_l = 'day' AND dob_precision_r = 'day'", "出生日期相同"),
+            _level("birth_month_l = birth_month_r", "出生年月相同"),
+            _level("abs(date_diff('day', dob_l, dob_r)) <= 31", "出生日期相差一月内"),
+            _level("birth_year_l = birth_year_r", "出生年份相同"),
+            _level("ELSE", "出生日期不同"),
+        ],
+    }
+    id_number = {
+        "output_column_name": "id_number",
+        "comparison_description": "身份证号：相同 → 本体相同（校验位错） → 一位之差 → 两个不同的有效号码",
+        "comparison_levels": [
+            _level("id_shape_l IS NULL OR id_shape_r IS NULL", "身份证号缺失", is_null_level=True),
+            _level("id_number_l = id_number_r", "身份证号相同"),
+            _level("id_shape_l = id_shape_r", "身份证号前17位相同"),
+            _level("damerau_levenshtein(id_shape_l, id_shape_r) <= 1", "身份证号一位之差"),
+            _level("id_number_l IS NOT NULL AND id_number_r IS NOT NULL", "两个不同的有效身份证号"),
+            _level("ELSE", "身份证号不同"),
+        ],
+    }
+    return [
+        name,
+        dob,
+        id_number,
+        _exact_comparison("sex", "性别"),
+        _exact_comparison("passport_no", "护照号"),
+        _exact_comparison("mobile", "手机号"),
+        _exact_comparison("email", "电子邮箱"),
+        _exact_comparison("degree_cert_no", "学历认证编号"),
+        _exact_comparison("institution_id", "留学院校"),
+    ]
+
+
+def base_settings() -> dict[str, Any]:
+    """Untrained settings: link type, blocking, comparisons."""
+    return {
+        "link_type": "dedupe_only",
+        "unique_id_column_name": "unique_id",
+        "blocking_rules_to_generate_predictions": BLOCKING_RULES,
+        "comparisons": comparisons(),
+        "retain_intermediate_calculation_columns": False,
+        "retain_matching_columns": False,
+        "additional_columns_to_retain": ["det_group"],
+        "probability_two_random_records_match": 1e-5,
+    }
+
+
+def _linker(con: duckdb.DuckDBPyConnection, profiles: pl.DataFrame, settings: dict[str, Any] | Path):
+    from splink import DuckDBAPI, Linker
+
+    db_api = DuckDBAPI(connection=con)
+    sdf = db_api.register(profiles.to_arrow(), table_name="profiles_for_splink")
+    return Linker(sdf, settings if isinstance(settings, dict) else str(settings), log_level=logging.WARNING)
+
+
+def train(con: duckdb.DuckDBPyConnection, profiles: pl.DataFrame, out: Path = MODEL_PATH) -> dict[str, Any]:
+    """Estimate u by random sampling and m by EM on two independent blockings; save the model."""
+    from splink import block_on
+
+    linker = _linker(con, profiles, base_settings())
+    linker.training.estimate_probability_two_random_records_match(
+        ["l.id_number = r.id_number", "l.name_pinyin = r.name_pinyin AND l.dob = r.dob"], recall=0.9
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=1)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("id_shape"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("name_pinyin", "birth_year"))
+    model = linker.misc.save_model_to_json()
+    model["model_version"] = MODEL_VERSION
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(model, ensure_ascii=False, indent=1), encoding="utf-8")
+    return model
+
+
+def predict(
+    con: duckdb.DuckDBPyConnection, profiles: pl.DataFrame, threshold: float, model: Path = MODEL_PATH
+) -> pl.DataFrame:
+    """Score blocked profile pairs; keep pairs at or above `threshold` match probability.
+
+    Returns unique_id_l, unique_id_r, det_group_l, det_group_r, match_probability, match_weight
+    and the per-comparison levels (gamma_*) and weights (bf_*) for explanations.
+    """
+    settings = json.loads(model.read_text(encoding="utf-8"))
+    settings.pop("model_version", None)
+    settings["retain_intermediate_calculation_columns"] = True
+    linker = _linker(con, profiles, settings)
+    scored = linker.inference.predict(threshold_match_probability=threshold)
+    keep = ["unique_id_l", "unique_id_r", "det_group_l", "det_group_r", "match_probability", "match_weight"]
+    table = scored.physical_name
+    columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    evidence = [c for c in columns if c.startswith(("gamma_", "bf_")) and not c.startswith("bf_tf_adj")]
+    frame = con.sql(f"SELECT {', '.join(keep + evidence)} FROM {table}").pl()
+    scored.drop_table_from_database_and_remove_from_cache()
+    return frame
+
+
+def model_version(model: Path = MODEL_PATH) -> str:
+    """The saved model's version string."""
+    return json.loads(model.read_text(encoding="utf-8")).get("model_version", "untrained")

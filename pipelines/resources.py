@@ -1,0 +1,62 @@
+"""Configured resources: where the landing area and the warehouse are, and DuckDB's limits."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+from dagster import ConfigurableResource, EnvVar
+
+from warehouse.db import DuckDBSettings, connect
+from warehouse.publish import building_path
+
+
+class WarehouseResource(ConfigurableResource):
+    """The landing area read and the DuckDB warehouse built by a run.
+
+    A run builds into `<warehouse>.<run>.building` and publishes it over the warehouse file
+    only at the end, so readers never see a half-built warehouse.
+    """
+
+    landing_dir: str
+    warehouse_path: str
+    memory_limit: str = "4GB"
+    threads: int = 2
+    echo: bool = False
+
+    def landing(self) -> Path:
+        """The landing area root."""
+        return Path(self.landing_dir)
+
+    def published(self) -> Path:
+        """The published warehouse file."""
+        return Path(self.warehouse_path)
+
+    def building(self, run_id: str) -> Path:
+        """The file this run builds into."""
+        return building_path(self.published(), run_id)
+
+    @contextmanager
+    def connect(self, run_id: str) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection to this run's building warehouse."""
+        path = self.building(run_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        settings = DuckDBSettings(self.memory_limit, self.threads, str(path.parent / ".duckdb_tmp"))
+        with connect(path, settings) as con:
+            yield con
+
+    def report(self, message: str) -> None:
+        """Print a progress line for the operator when running from the CLI."""
+        if self.echo:
+            print(message, file=sys.stderr, flush=True)
+
+
+def default_warehouse() -> WarehouseResource:
+    """The resource as the schedule and sensor use it: paths from the environment."""
+    return WarehouseResource(
+        landing_dir=EnvVar("RETURNEES_LANDING"),
+        warehouse_path=EnvVar("RETURNEES_WAREHOUSE"),
+    )

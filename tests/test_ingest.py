@@ -1,0 +1,194 @@
+"""Readers and delivery selection on hand-made files in the contract's formats."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+from sources.contract import load_contract
+from sources.ingest import load_source
+from sources.readers import StructuralError, read_file
+
+CONTRACT = load_contract()
+
+
+def _deliver(landing: Path, source: str, date: str, files: dict[str, bytes], rows: dict[str, int]) -> Path:
+    folder = landing / source / date
+    folder.mkdir(parents=True)
+    listed = []
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+        listed.append({"name": name, "rows": rows[name], "sha256": hashlib.sha256(data).hexdigest()})
+    manifest = {"source": source, "delivery_date": date, "files": listed}
+    (folder / "_manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return folder
+
+
+def _archives_csv(rows: list[list[str]], line_end: str = "\n") -> str:
+    header = CONTRACT["archives"].person_file.headers
+    return line_end.join("|".join(r) for r in [header, *rows]) + line_end
+
+
+def _archive_row(no: str, name: str = "张三") -> list[str]:
+    row = [""] * 16
+    row[0], row[1], row[2], row[6], row[7] = no, name, "500103199001011234", "重庆市人才交流服务中心", "2020/1/2"
+    return row
+
+
+def test_csv_with_bom_crlf_quoted_newline_and_truncated_last_line(tmp_path: Path) -> None:
+    spec = CONTRACT["archives"].person_file
+    good = [_archive_row("A1"), _archive_row("A2", '"王\n五"')]
+    text = "\ufeff" + _archives_csv(good, "\r\n") + "A3|李四|5001"  # last line cut mid-record
+    path = tmp_path / "archives.csv"
+    path.write_bytes(text.encode("utf-8"))
+    read = read_file(path, spec)
+    assert read.records_read == 3
+    assert read.rows["archive_no"].to_list() == ["A1", "A2"]
+    assert read.rows["name"].to_list() == ["张三", "王\n五"]
+    assert read.rows["line_no"].to_list() == [2, 3]
+    assert read.quarantine["line_no"].to_list() == [5]  # the quoted field spans lines 3–4
+    assert "字段数" in read.quarantine["reason"][0]
+
+
+def test_gbk_csv_decodes(tmp_path: Path) -> None:
+    spec = CONTRACT["pi_hr"].person_file
+    row = ["S1", "張?明", "500103199001011234"] + [""] * 15
+    path = tmp_path / "staff.csv"
+    path.write_bytes((",".join(spec.headers) + "\r\n" + ",".join(row) + "\r\n").encode("gbk"))
+    read = read_file(path, spec)
+    assert read.rows["name"].to_list() == ["張?明"]
+
+
+def test_missing_contract_column_names_it(tmp_path: Path) -> None:
+    spec = CONTRACT["archives"].person_file
+    headers = [h for h in spec.headers if h != "存档机构"]
+    path = tmp_path / "archives.csv"
+    path.write_text("|".join(headers) + "\n", encoding="utf-8")
+    with pytest.raises(StructuralError, match="存档机构"):
+        read_file(path, spec)
+
+
+def test_extra_column_is_ignored_with_warning(tmp_path: Path) -> None:
+    spec = CONTRACT["archives"].person_file
+    path = tmp_path / "archives.csv"
+    path.write_text(
+        "|".join([*spec.headers, "备注"]) + "\n" + "|".join([*_archive_row("A1"), "x"]) + "\n", encoding="utf-8"
+    )
+    read = read_file(path, spec)
+    assert read.rows.height == 1
+    assert any("备注" in w for w in read.warnings)
+
+
+def test_jsonl_malformed_line_is_quarantined(tmp_path: Path) -> None:
+    spec = CONTRACT["soe_staff"].person_file
+    good = {h: None for h in spec.headers} | {
+        "emp_no": "E1",
+        "company_uscc": "91500000MA5U000000",
+        "name": "赵六",
+        "overseas_edu": True,
+    }
+    path = tmp_path / "employees.jsonl"
+    path.write_text(json.dumps(good, ensure_ascii=False) + '\n{"emp_no": "E2", "name": "钱\n', encoding="utf-8")
+    read = read_file(path, spec)
+    assert read.records_read == 2
+    assert read.rows["emp_no"].to_list() == ["E1"]
+    assert read.rows["studied_abroad"].to_list() == ["true"]
+    assert read.quarantine["line_no"].to_list() == [2]
+    assert "JSON" in read.quarantine["reason"][0]
+
+
+def test_cut_gzip_is_structural(tmp_path: Path) -> None:
+    spec = CONTRACT["social_insurance"].person_file
+    data = gzip.compress(("\n".join([",".join(spec.headers)] * 200)).encode())
+    path = tmp_path / "si_extract.csv.gz"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(StructuralError, match="gzip"):
+        read_file(path, spec)
+
+
+def test_xlsx_float_id_and_serial_date(tmp_path: Path) -> None:
+    spec = CONTRACT["survey"].person_file
+    path = tmp_path / "survey_2026.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet("调查表")
+    sheet.write_row(0, 0, spec.headers)
+    sheet.write_row(1, 0, ["DC2026-1", "张三", "男", "居民身份证"])
+    sheet.write_number(1, 4, 5.00103199e17)
+    sheet.write_number(1, 5, 44392)
+    workbook.close()
+    read = read_file(path, spec)
+    assert read.rows["id_number"].to_list() == ["5.00103199E+17"]
+    assert read.rows["birth_date"].to_list() == ["44392"]
+    assert read.rows["line_no"].to_list() == [2]
+
+
+def test_not_a_workbook_is_structural(tmp_path: Path) -> None:
+    path = tmp_path / "survey_2026.xlsx"
+    path.write_text("这不是工作簿", encoding="utf-8")
+    with pytest.raises(StructuralError, match="xlsx"):
+        read_file(path, CONTRACT["survey"].person_file)
+
+
+def test_mismatched_manifest_rejects_delivery_and_keeps_previous(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    old = _archives_csv([_archive_row("A1")]).encode()
+    new = _archives_csv([_archive_row("A1"), _archive_row("A2")]).encode()
+    _deliver(landing, "archives", "2026-11-01", {"archives.csv": old}, {"archives.csv": 1})
+    _deliver(landing, "archives", "2026-11-08", {"archives.csv": new}, {"archives.csv": 5})
+    load = load_source(landing, CONTRACT["archives"])
+    status = {o.delivery_date: (o.status, o.reason) for o in load.outcomes}
+    assert status["2026-11-08"][0] == "rejected"
+    assert "记录数为 2，清单为 5" in status["2026-11-08"][1]
+    assert status["2026-11-01"][0] == "current"
+    assert load.bronze["archives"]["record_key"].to_list() == ["A1"]
+
+
+def test_sha_mismatch_and_incomplete_delivery(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    data = _archives_csv([_archive_row("A1")]).encode()
+    folder = _deliver(landing, "archives", "2026-11-01", {"archives.csv": data}, {"archives.csv": 1})
+    (folder / "archives.csv").write_bytes(data + b"A9|x\n")
+    (landing / "archives" / "2026-11-09").mkdir()  # still being copied: no manifest
+    load = load_source(landing, CONTRACT["archives"])
+    assert [(o.delivery_date, o.status) for o in load.outcomes] == [("2026-11-01", "rejected")]
+    assert "sha256" in load.outcomes[0].reason
+    assert load.bronze["archives"].is_empty()
+
+
+def test_empty_and_duplicate_keys_are_quarantined(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    data = _archives_csv([_archive_row("A1"), _archive_row(" "), _archive_row("A1 ")]).encode()
+    _deliver(landing, "archives", "2026-11-01", {"archives.csv": data}, {"archives.csv": 3})
+    load = load_source(landing, CONTRACT["archives"])
+    assert load.bronze["archives"]["record_key"].to_list() == ["A1"]
+    reasons = sorted(load.quarantine["reason"].to_list())
+    assert len(reasons) == 2
+    assert any("为空" in r for r in reasons) and any("重复" in r for r in reasons)
+
+
+def test_survey_years_accumulate(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    headers = CONTRACT["survey"].person_file.headers
+    for year in ("2025", "2026"):
+        path = tmp_path / f"survey_{year}.xlsx"
+        workbook = xlsxwriter.Workbook(str(path))
+        sheet = workbook.add_worksheet("调查表")
+        sheet.write_row(0, 0, headers)
+        sheet.write_row(1, 0, [f"DC{year}-1", "张三"])
+        workbook.close()
+        _deliver(landing, "survey", f"{year}-03-31", {path.name: path.read_bytes()}, {path.name: 1})
+    load = load_source(landing, CONTRACT["survey"])
+    assert sorted(load.bronze["survey"]["record_key"].to_list()) == ["DC2025-1", "DC2026-1"]
+
+
+def test_vendored_contract_matches_shared() -> None:
+    shared = Path(__file__).resolve().parents[2] / "shared" / "contract" / "sources.yaml"
+    if not shared.is_file():
+        pytest.skip("shared/contract is not beside this checkout")
+    vendored = Path(__file__).resolve().parents[1] / "sources" / "sources.yaml"
+    assert vendored.read_bytes() == shared.read_bytes()

@@ -1,0 +1,63 @@
+"""DuckDB connections and table writes shared by every stage."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+
+@dataclass(frozen=True)
+class DuckDBSettings:
+    """Resource limits for DuckDB (Splink leaves them to us)."""
+
+    memory_limit: str = "4GB"
+    threads: int = 2
+    temp_directory: str | None = None
+
+
+@contextmanager
+def connect(
+    path: Path | str, settings: DuckDBSettings = DuckDBSettings(), read_only: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse file with our limits; closed on exit."""
+    config = {"memory_limit": settings.memory_limit, "threads": settings.threads}
+    if settings.temp_directory:
+        config["temp_directory"] = settings.temp_directory
+    con = duckdb.connect(str(path), read_only=read_only, config=config)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def write_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> int:
+    """Create or replace `name` (optionally `schema.table`) with the frame's rows; return the count."""
+    if "." in name:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {name.split('.')[0]}")
+    con.register("_frame", frame.to_arrow())
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _frame")
+    finally:
+        con.unregister("_frame")
+    return frame.height
+
+
+def query(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
+    """Run a query and return its rows as a polars frame."""
+    return con.sql(sql, params=params).pl()
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether a table or view `schema.name` or `name` exists."""
+    schema, _, table = name.rpartition(".")
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND (? = '' OR schema_name = ?)"
+        " UNION ALL SELECT count(*) FROM duckdb_views() WHERE view_name = ? AND (? = '' OR schema_name = ?)",
+        [table, schema, schema, table, schema, schema],
+    ).fetchall()
+    return sum(r[0] for r in row) > 0
