@@ -130,19 +130,19 @@ def base_settings() -> dict[str, Any]:
     }
 
 
-def _linker(con: duckdb.DuckDBPyConnection, profiles: pl.DataFrame, settings: dict[str, Any] | Path):
+def _linker(con: duckdb.DuckDBPyConnection, profiles: pl.DataFrame, settings: dict[str, Any] | Path, log_level: int):
     from splink import DuckDBAPI, Linker
 
     db_api = DuckDBAPI(connection=con)
     sdf = db_api.register(profiles.to_arrow(), table_name="profiles_for_splink")
-    return Linker(sdf, settings if isinstance(settings, dict) else str(settings), log_level=logging.WARNING)
+    return Linker(sdf, settings if isinstance(settings, dict) else str(settings), log_level=log_level)
 
 
 def train(con: duckdb.DuckDBPyConnection, profiles: pl.DataFrame, out: Path = MODEL_PATH) -> dict[str, Any]:
     """Estimate u by random sampling and m by EM on two independent blockings; save the model."""
     from splink import block_on
 
-    linker = _linker(con, profiles, base_settings())
+    linker = _linker(con, profiles, base_settings(), logging.WARNING)
     linker.training.estimate_probability_two_random_records_match(
         ["l.id_number = r.id_number", "l.name_pinyin = r.name_pinyin AND l.dob = r.dob"], recall=0.9
     )
@@ -167,7 +167,7 @@ def predict(
     settings = json.loads(model.read_text(encoding="utf-8"))
     settings.pop("model_version", None)
     settings["retain_intermediate_calculation_columns"] = True
-    linker = _linker(con, profiles, settings)
+    linker = _linker(con, profiles, settings, logging.ERROR)
     scored = linker.inference.predict(threshold_match_probability=threshold)
     keep = ["unique_id_l", "unique_id_r", "det_group_l", "det_group_r", "match_probability", "match_weight"]
     table = scored.physical_name

@@ -46,6 +46,14 @@ def _score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train(args: argparse.Namespace) -> int:
+    from returnees.training import train_model
+
+    out = train_model(Path(args.landing), Path(args.out))
+    print(f"模型已保存：{out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="returnees", description="留学回国人才主数据平台")
@@ -68,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--truth", required=True)
     sc.add_argument("--warehouse", required=True)
     sc.set_defaults(func=_score)
+    tr = sub.add_parser("train", help="在落地区数据上训练 Splink 模型并保存为 JSON")
+    tr.add_argument("--landing", required=True)
+    tr.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "dedup" / "model" / "splink_model.json"))
+    tr.set_defaults(func=_train)
     return parser
 
 

@@ -46,7 +46,12 @@ def run_nightly(landing: Path, warehouse: Path, memory_limit: str = "4GB", threa
     )
     job = defs.resolve_job_def("nightly")
     with run_lock(warehouse), DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(instance=instance, resources={"warehouse": resource}, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance,
+            resources={"warehouse": resource},
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            raise_on_error=False,
+        )
     if not result.success:
         failures = [e for e in result.all_events if e.is_step_failure]
         reason = failures[0].step_failure_data.error.message.strip().splitlines()[0] if failures else "作业失败"

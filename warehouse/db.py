@@ -20,9 +20,12 @@ class DuckDBSettings:
     temp_directory: str | None = None
 
 
+DEFAULT_SETTINGS = DuckDBSettings()
+
+
 @contextmanager
 def connect(
-    path: Path | str, settings: DuckDBSettings = DuckDBSettings(), read_only: bool = False
+    path: Path | str, settings: DuckDBSettings = DEFAULT_SETTINGS, read_only: bool = False
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse file with our limits; closed on exit."""
     config = {"memory_limit": settings.memory_limit, "threads": settings.threads}

@@ -1,0 +1,118 @@
+"""Citizen ID numbers (居民身份证号码) and the passports and permits found in ID columns."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+
+import polars as pl
+from stdnum import numdb
+from stdnum.cn import ric
+
+from dedup.standardise._common import map_distinct, nfkc
+from dedup.standardise.placeholders import null_placeholders
+
+SCHEMA: dict[str, pl.DataType] = {
+    "id_number": pl.Utf8,
+    "id_kind": pl.Utf8,
+    "id_issue": pl.Utf8,
+    "id_birth_date": pl.Date,
+    "id_sex": pl.Utf8,
+    "id_address_code": pl.Utf8,
+    "passport_no": pl.Utf8,
+    "id_shape": pl.Utf8,
+}
+
+_SCIENTIFIC = re.compile(r"(\d)(?:\.(\d+))?E\+?(\d+)", re.ASCII)  # 5.00103199E+17, as Excel shows it
+_FLOAT_TEXT = re.compile(r"(\d{15,18})\.0*", re.ASCII)  # 500103199001011000.0, a float written out
+_SEPARATORS = re.compile(r"[\s\-_.·—]+", re.ASCII)
+_RIC_SHAPE = re.compile(r"\d{17}[\dX]", re.ASCII)
+_OLD_RIC_SHAPE = re.compile(r"\d{15}", re.ASCII)
+_HKMO = re.compile(r"[HM]\d{8}(?:\d{2})?", re.ASCII)  # 港澳居民来往内地通行证
+_PASSPORT = re.compile(r"[A-Z]{1,2}\d{7,8}", re.ASCII)  # E12345678, EA1234567, G12345678, P1234567
+_TW = re.compile(r"\d{8}", re.ASCII)  # 台湾居民来往大陆通行证
+_DIGITS = re.compile(r"\d+X?", re.ASCII)
+
+_EXCEL_ISSUE = "Excel科学计数法，号码已损坏"
+# Excel keeps 15 significant digits and may round the last one it keeps.
+_EXCEL_RELIABLE_DIGITS = 14
+
+_Row = tuple[str | None, str | None, str | None, dt.date | None, str | None, str | None, str | None, str | None]
+
+
+@functools.cache
+def address_code_exists(code: str) -> bool:
+    """Whether the 6-digit area code was ever assigned, in any period, per stdnum's `cn/loc` data.
+
+    `stdnum.cn.ric.validate` also requires the code to have existed in the birth year, which
+    rejects e.g. every Chongqing 500xxx code (created 1997) for people born before 1997.
+    """
+    parts = numdb.get("cn/loc").info(code)
+    return any("county" in props for _, props in parts)
+
+
+def _birth_date(yyyymmdd: str) -> dt.date | None:
+    try:
+        born = dt.date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
+    except ValueError:
+        return None
+    return born if dt.date(1900, 1, 1) <= born <= dt.date.today() else None
+
+
+def _ric(body: str, check: str | None, upgraded: bool) -> _Row:
+    """Judge the 17 body digits (and the written check character, None for 15-digit numbers)."""
+    born = _birth_date(body[6:14])
+    expected = ric.calc_check_digit(body + "0")
+    issues = []
+    if check is not None and check != expected:
+        issues.append("校验位错误")
+    if born is None:
+        issues.append("出生日期无效")
+    if not address_code_exists(body[:6]):
+        issues.append("地址码不存在")
+    sex = "M" if int(body[16]) % 2 else "F"
+    if issues:
+        return None, "RIC_INVALID", "；".join(issues), born, sex, body[:6], None, body
+    issue = "15位旧号已升位" if upgraded else None
+    return body + expected, "RIC", issue, born, sex, body[:6], None, body
+
+
+def _excel_float(digits: str, reliable: int) -> _Row:
+    """An ID number that went through an Excel float: only the leading digits can be trusted."""
+    code = digits[:6] if reliable >= 6 and address_code_exists(digits[:6]) else None
+    born = _birth_date(digits[6:14]) if reliable >= _EXCEL_RELIABLE_DIGITS else None
+    return None, "EXCEL_FLOAT", _EXCEL_ISSUE, born, None, code, None, None
+
+
+def _classify(raw: str) -> _Row:
+    text = nfkc(raw).upper()
+    if m := _SCIENTIFIC.fullmatch(text):
+        mantissa = m[1] + (m[2] or "")
+        return _excel_float(mantissa, min(len(mantissa) - 1, _EXCEL_RELIABLE_DIGITS))
+    float_text = _FLOAT_TEXT.fullmatch(text)
+    number = float_text[1] if float_text else _SEPARATORS.sub("", text)
+    if _RIC_SHAPE.fullmatch(number):
+        row = _ric(number[:17], number[17], upgraded=False)
+        looks_cut = float_text is not None or number.endswith("000")
+        if row[1] == "RIC_INVALID" and "校验位错误" in (row[2] or "") and looks_cut:
+            return _excel_float(number, _EXCEL_RELIABLE_DIGITS)
+        return row
+    if _OLD_RIC_SHAPE.fullmatch(number):
+        return _ric(number[:6] + "19" + number[6:], None, upgraded=True)
+    for kind, pattern in (("HKMO", _HKMO), ("PASSPORT", _PASSPORT), ("TW", _TW)):
+        if pattern.fullmatch(number):
+            return None, kind, None, None, None, None, number, None
+    issue = "位数错误" if _DIGITS.fullmatch(number) else "无法识别的证件号码"
+    return None, "OTHER", issue, None, None, None, None, None
+
+
+def standardise_id_numbers(s: pl.Series) -> pl.DataFrame:
+    """Classify and validate ID numbers; see `SCHEMA` for the columns.
+
+    `id_kind`: RIC (valid citizen ID), RIC_INVALID (citizen-ID shaped, failing a check),
+    PASSPORT, HKMO, TW, EXCEL_FLOAT (number mangled by Excel), OTHER; null when empty.
+    For RIC and RIC_INVALID the birth date, sex and address code are read from the number
+    (for RIC_INVALID as written, may be wrong) and `id_shape` holds the 17 body digits.
+    """
+    return map_distinct(null_placeholders(s), _classify, SCHEMA)

@@ -1,0 +1,361 @@
+"""The true population of returnees: one row per real person, before any source sees them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from returnees.synthetic import employers as emp
+from returnees.synthetic import idnumbers as ids
+from returnees.synthetic import names as nm
+from returnees.synthetic import reference as ref
+from returnees.synthetic.draws import categorical, chance, stream, unique_integers
+from returnees.synthetic.employers import build_employers
+
+SOURCES = ("survey", "prof_tech", "pi_hr", "soe_staff", "archives", "social_insurance", "fx_accounts")
+DEGREES = ("博士", "硕士", "学士", "无")
+EDUCATION = ("博士研究生", "硕士研究生", "大学本科", "其他")
+ETHNIC_HAN = ("汉族", "土家族", "苗族", "回族", "满族", "蒙古族")
+LATEST_RETURN = np.datetime64("2026-06", "M")
+MOBILE_PREFIXES = (
+    "130 131 132 133 134 135 136 137 138 139 150 151 152 153 155 156 157 158 159 166 173 176 "
+    "177 180 181 182 183 184 185 186 187 188 189 191 193 195 198 199"
+).split()
+PROVINCE_OF = {
+    "11": "北京市",
+    "13": "河北省",
+    "21": "辽宁省",
+    "22": "吉林省",
+    "31": "上海市",
+    "32": "江苏省",
+    "33": "浙江省",
+    "36": "江西省",
+    "37": "山东省",
+    "41": "河南省",
+    "42": "湖北省",
+    "43": "湖南省",
+    "44": "广东省",
+    "45": "广西壮族自治区",
+    "50": "重庆市",
+    "51": "四川省",
+    "52": "贵州省",
+    "53": "云南省",
+    "54": "西藏自治区",
+    "61": "陕西省",
+    "62": "甘肃省",
+    "65": "新疆维吾尔自治区",
+    "81": "香港特别行政区",
+    "82": "澳门特别行政区",
+    "83": "台湾省",
+}
+# Probability of appearing in a source, by employer kind (see employers.KINDS).
+MEMBERSHIP_BY_KIND = {
+    "pi_hr": (0.02, 0.85, 0.02, 0.03, 0.02, 0.02, 0.06, 0.03),
+    "soe_staff": (0.02, 0.02, 0.85, 0.04, 0.03, 0.02, 0.03, 0.02),
+    "archives": (0.05, 0.03, 0.05, 0.35, 0.35, 0.40, 0.55, 0.35),
+    "social_insurance": (0.85, 0.88, 0.88, 0.82, 0.85, 0.65, 0.30, 0.70),
+    "prof_tech": (0.30, 0.55, 0.40, 0.30, 0.25, 0.35, 0.15, 0.25),
+}
+MEMBERSHIP_FLAT = {"survey": 0.40, "fx_accounts": 0.50}
+
+
+@dataclass(frozen=True)
+class Population:
+    """Persons (``frame``), the employers they work for, and which sources know them.
+
+    ``survey_years`` per person: bit 1 answered the older survey, bit 2 the newer one.
+    """
+
+    frame: pl.DataFrame
+    employers: pl.DataFrame
+    members: dict[str, np.ndarray]
+
+
+def _months(dates: np.ndarray) -> np.ndarray:
+    return dates.astype("datetime64[M]").astype(np.int64)
+
+
+def _birth_dates(rng: np.random.Generator, n: int) -> np.ndarray:
+    year = np.clip(1960 + np.floor(43 * rng.beta(2.6, 1.8, n)), 1960, 2002).astype(np.int64)
+    start = (year - 1970).astype("datetime64[Y]").astype("datetime64[D]")
+    return start + rng.integers(0, 365, n).astype("timedelta64[D]")
+
+
+def _sequences(rng: np.random.Generator, male: np.ndarray) -> np.ndarray:
+    return 2 * rng.integers(0, 490, male.size) + np.where(male, 1, 2)
+
+
+def _twins(rng: np.random.Generator, eligible: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
+    pairs = int(round(n * 0.005))
+    chosen = rng.choice(np.flatnonzero(eligible), size=2 * pairs, replace=False)
+    return chosen[:pairs], chosen[pairs:]
+
+
+def _apply_twins(
+    rng: np.random.Generator,
+    names: nm.NameDraw,
+    male: np.ndarray,
+    birth: np.ndarray,
+    address: np.ndarray,
+    seq: np.ndarray,
+    pair: tuple[np.ndarray, np.ndarray],
+) -> None:
+    """Second twins share surname, birth date and address code; sequence numbers follow on."""
+    a, b = pair
+    birth[b], address[b] = birth[a], address[a]
+    seq[b] = seq[a] + np.where(male[a] == male[b], 2, 1)
+    for field in ("surname", "latin_surname", "surname_index"):
+        getattr(names, field)[b] = getattr(names, field)[a]
+    for i, j in zip(a, b, strict=True):
+        given = nm.twin_given(rng, names.given[i], bool(male[j]))
+        names.given[j] = given
+        names.full[j] = names.surname[j] + given
+        names.latin_given[j] = nm.latin_of(given)
+        names.latin_given_hyphen[j] = nm.hyphenated_latin_of(given)
+        names.rare_char[j] = names.rare_non_gbk[j] = False
+
+
+def _citizen_ids(
+    rng: np.random.Generator,
+    address: np.ndarray,
+    birth: np.ndarray,
+    seq: np.ndarray,
+    male: np.ndarray,
+    fixed: np.ndarray,
+) -> pl.Series:
+    """Unique IDs: colliding rows (twins excepted) get fresh sequence numbers until none do."""
+    while True:
+        digits = ids.id_digits(address, birth, seq)
+        body = digits[:, :17].copy().view("S17").ravel()
+        _, inverse, counts = np.unique(body, return_inverse=True, return_counts=True)
+        clash = (counts[inverse] > 1) & ~fixed
+        if not clash.any():
+            return ids.to_strings(digits)
+        seq[clash] = _sequences(rng, male[clash])
+
+
+def _study(rng: np.random.Generator, birth: np.ndarray) -> dict[str, np.ndarray]:
+    n = birth.size
+    year = birth.astype("datetime64[Y]").astype(np.int64) + 1970
+    country_codes = list(ref.COUNTRY_WEIGHTS)
+    country = np.asarray(country_codes, dtype=object)[categorical(rng, n, list(ref.COUNTRY_WEIGHTS.values()))]
+    institution = np.empty(n, dtype=np.int64)
+    insts = ref.institutions()
+    for code in country_codes:
+        rows = np.flatnonzero(country == code)
+        own = [i for i, inst in enumerate(insts) if inst.country == code]
+        weights = [ref.TIER_WEIGHT[insts[i].tier] for i in own]
+        institution[rows] = np.asarray(own)[categorical(rng, rows.size, weights)]
+    degree = categorical(rng, n, [0.15, 0.58, 0.20, 0.07])
+    degree[(degree == 0) & (year > 1996)] = 1
+    age = np.choose(
+        degree,
+        [
+            23 + rng.integers(0, 6, n),
+            22 + rng.integers(0, 4, n),
+            18 + rng.integers(0, 2, n),
+            26 + rng.integers(0, 16, n),
+        ],
+    )
+    length = np.choose(
+        degree,
+        [
+            rng.integers(48, 73, n),
+            rng.integers(12, 25, n),
+            np.where(rng.random(n) < 0.3, 36, 48),
+            rng.integers(6, 19, n),
+        ],
+    )
+    month = np.where(rng.random(n) < 0.8, rng.integers(7, 9, n), rng.integers(0, 12, n))
+    depart = (year + age - 1970) * 12 + month
+    overflow = np.maximum(depart + length - LATEST_RETURN.astype(np.int64), 0)
+    depart -= overflow
+    has_cert = (degree < 3) & chance(rng, n, 0.45)
+    return {
+        "country": country,
+        "institution": institution,
+        "degree": np.asarray(DEGREES, dtype=object)[degree],
+        "education": np.asarray(EDUCATION, dtype=object)[degree],
+        "major": rng.integers(0, len(ref.MAJORS), n),
+        "departure": depart.astype("datetime64[M]").astype("datetime64[D]"),
+        "returned": (depart + length).astype("datetime64[M]").astype("datetime64[D]"),
+        "has_cert": has_cert,
+    }
+
+
+def _cert_numbers(rng: np.random.Generator, study: dict[str, np.ndarray]) -> pl.Series:
+    """Degree certificate numbers of the study-abroad service centre, e.g. 教留服认美[2019]03157号."""
+    n = study["country"].size
+    abbr = pl.Series([ref.COUNTRIES[c][5] for c in study["country"]], dtype=pl.String)
+    year = np.minimum(_months(study["returned"]) // 12 + 1970 + (rng.random(n) < 0.3), 2026)
+    serial = pl.Series(rng.integers(0, 100000, n)).cast(pl.String).str.zfill(5)
+    text = "教留服认" + abbr + "[" + pl.Series(year).cast(pl.String) + "]" + serial + "号"
+    return text.zip_with(pl.Series(study["has_cert"]), pl.Series([None] * n, dtype=pl.String))
+
+
+def _mobiles(rng: np.random.Generator, n: int) -> pl.Series:
+    prefix = np.asarray(MOBILE_PREFIXES, dtype=object)[rng.integers(0, len(MOBILE_PREFIXES), n)]
+    rest = pl.Series(unique_integers(rng, n, 0, 10**8)).cast(pl.String).str.zfill(8)
+    return pl.Series(prefix, dtype=pl.String) + rest
+
+
+def _emails(rng: np.random.Generator, names: nm.NameDraw, birth: np.ndarray) -> pl.Series:
+    n = birth.size
+    sur = pl.Series(names.latin_surname, dtype=pl.String).str.to_lowercase()
+    giv = pl.Series(names.latin_given, dtype=pl.String).str.to_lowercase()
+    yy = pl.Series(birth.astype("datetime64[Y]").astype(np.int64) % 100).cast(pl.String)
+    digits = pl.Series(rng.integers(10, 1000, n)).cast(pl.String)
+    qq = pl.Series(rng.integers(10**5, 10**10, n)).cast(pl.String)
+    domain = pl.Series(
+        np.asarray(ref.EMAIL_DOMAINS, dtype=object)[categorical(rng, n, [6, 3, 2, 3, 2, 1, 1, 1, 0.5])], dtype=pl.String
+    )
+    style = categorical(rng, n, [3, 2, 3, 2, 1])
+    local = pl.select(
+        pl.when(pl.lit(pl.Series(style)) == 0)
+        .then(pl.lit(giv + sur + yy))
+        .when(pl.lit(pl.Series(style)) == 1)
+        .then(pl.lit(sur + "." + giv))
+        .when(pl.lit(pl.Series(style)) == 2)
+        .then(pl.lit(sur + giv + digits))
+        .when(pl.lit(pl.Series(style)) == 3)
+        .then(pl.lit(qq))
+        .otherwise(pl.lit(sur.str.slice(0, 1) + giv.str.slice(0, 1) + yy + digits))
+        .alias("v")
+    ).to_series()
+    return local + "@" + pl.Series(np.where(style == 3, "qq.com", domain.to_numpy()))
+
+
+def _employment(rng: np.random.Generator, employers: pl.DataFrame, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Employer kind and employer row (-1 for none) per person."""
+    kind = categorical(rng, n, emp.KIND_SHARES)
+    register = np.asarray(employers["kind"])
+    target = np.choose(kind, [emp.GOV, emp.PUBLIC, emp.SOE, emp.PRIVATE, emp.FOREIGN, emp.PRIVATE, -1, emp.PRIVATE])
+    employer = np.full(n, -1, dtype=np.int64)
+    for k in (emp.GOV, emp.PUBLIC, emp.SOE, emp.PRIVATE, emp.FOREIGN):
+        rows = np.flatnonzero(target == k)
+        pool = np.flatnonzero(register == k)
+        weights = 1.0 / np.arange(1, pool.size + 1) ** 0.6
+        employer[rows] = pool[categorical(rng, rows.size, weights)]
+    return kind, employer
+
+
+def _former_employer(
+    rng: np.random.Generator,
+    employers: pl.DataFrame,
+    current: np.ndarray,
+    kind: np.ndarray,
+    own_kind: int,
+) -> np.ndarray:
+    """The employer of ``own_kind`` a person is on file with: current one, or a past one."""
+    pool = np.flatnonzero(np.asarray(employers["kind"]) == own_kind)
+    former = pool[rng.integers(0, pool.size, current.size)]
+    return np.where(kind == own_kind, current, former)
+
+
+def _membership(
+    rng: np.random.Generator, kind: np.ndarray, returned: np.ndarray, survey_years: tuple[int, int]
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    n = kind.size
+    members = {s: rng.random(n) < np.asarray(p)[kind] for s, p in MEMBERSHIP_BY_KIND.items()}
+    members.update({s: chance(rng, n, p) for s, p in MEMBERSHIP_FLAT.items()})
+    years = np.choose(categorical(rng, n, [0.35, 0.40, 0.25]), [1, 2, 3])
+    back_year = returned.astype("datetime64[Y]").astype(np.int64) + 1970
+    years[back_year >= survey_years[0]] &= 2
+    years[back_year >= survey_years[1]] = 0
+    years[~members["survey"]] = 0
+    members["survey"] = years > 0
+    nowhere = ~np.any(np.stack(list(members.values())), axis=0)
+    members["social_insurance"] |= nowhere & (rng.random(n) < 0.7)
+    members["fx_accounts"] |= nowhere & ~members["social_insurance"]
+    return {s: members[s] for s in SOURCES}, years
+
+
+def _hukou(rng: np.random.Generator, address: np.ndarray, district: np.ndarray) -> pl.Series:
+    """Household registration place: moved to Chongqing, or still where the ID was issued."""
+    moved = rng.random(address.size) < 0.7
+    street = np.asarray(ref.STREETS, dtype=object)[rng.integers(0, len(ref.STREETS), address.size)]
+    home = np.asarray([PROVINCE_OF.get(a[:2], "") for a in address], dtype=object)
+    local = np.asarray([ids.CQ_DISTRICT_CODES.get(a, "") for a in address], dtype=object)
+    place = np.where(moved, "重庆市" + district + street, home + local)
+    return pl.Series(place, dtype=pl.String)
+
+
+def build_population(seed: int, persons: int, survey_years: tuple[int, int]) -> Population:
+    """Draw ``persons`` returnees with every attribute the sources can show of them."""
+    rng = stream(seed, "population")
+    n = persons
+    male = rng.random(n) < 0.54
+    birth = _birth_dates(rng, n)
+    region = categorical(rng, n, [0.985, 0.008, 0.002, 0.005])
+    minority = np.where((region == 0) & chance(rng, n, 0.01), 1 + chance(rng, n, 0.2), 0)
+    names = nm.draw_names(rng, male, minority)
+    birth_year = birth.astype("datetime64[Y]").astype(np.int64) + 1970
+    address = ids.draw_address_codes(rng, birth_year, region, minority > 0)
+    seq = _sequences(rng, male)
+    pair = _twins(rng, (region == 0) & (minority == 0) & (seq < 980), n)
+    _apply_twins(rng, names, male, birth, address, seq, pair)
+    fixed = np.zeros(n, dtype=bool)
+    fixed[pair[0]] = fixed[pair[1]] = True
+    citizen_id = _citizen_ids(rng, address, birth, seq, male, fixed)
+
+    ethnic = np.asarray(ETHNIC_HAN, dtype=object)[categorical(rng, n, [93, 4, 1.5, 0.5, 0.5, 0.5])]
+    ethnic[minority == 1] = "维吾尔族"
+    ethnic[minority == 2] = "藏族"
+    study = _study(rng, birth)
+    employers = build_employers(rng, n)
+    kind, employer = _employment(rng, employers, n)
+    emp_district = np.asarray(employers["district"], dtype=object)
+    district = np.where(
+        (employer >= 0) & (rng.random(n) < 0.75),
+        emp_district[employer],
+        np.asarray(list(ref.DISTRICTS), dtype=object)[categorical(rng, n, list(ref.DISTRICTS.values()))],
+    )
+    members, survey_years_taken = _membership(rng, kind, study["returned"], survey_years)
+    passport = ids.draw_passports(rng, n)
+    holds_passport = (region == 0) & chance(rng, n, 0.15)
+    old_mobile = _mobiles(rng, n)
+    frame = pl.DataFrame(
+        {
+            "person_id": "P" + pl.Series(np.arange(1, n + 1)).cast(pl.String).str.zfill(7),
+            "male": male,
+            "birth": birth,
+            "region": region,
+            "minority": minority,
+            "ethnicity": pl.Series(ethnic, dtype=pl.String),
+            "name": pl.Series(names.full, dtype=pl.String),
+            "surname": pl.Series(names.surname, dtype=pl.String),
+            "given": pl.Series(names.given, dtype=pl.String),
+            "latin_surname": pl.Series(names.latin_surname, dtype=pl.String),
+            "latin_given": pl.Series(names.latin_given, dtype=pl.String),
+            "latin_given_hyphen": pl.Series(names.latin_given_hyphen, dtype=pl.String),
+            "surname_index": names.surname_index,
+            "rare": names.rare_char,
+            "rare_non_gbk": names.rare_non_gbk,
+            "citizen_id": citizen_id,
+            "passport": passport.zip_with(pl.Series(holds_passport), pl.repeat(None, n, eager=True, dtype=pl.String)),
+            "permit": ids.draw_permits(rng, region),
+            "country": pl.Series(study["country"], dtype=pl.String),
+            "institution": study["institution"],
+            "degree": pl.Series(study["degree"], dtype=pl.String),
+            "education": pl.Series(study["education"], dtype=pl.String),
+            "major": study["major"],
+            "departure": study["departure"],
+            "returned": study["returned"],
+            "cert_no": _cert_numbers(rng, study),
+            "mobile": _mobiles(rng, n),
+            "old_mobile": old_mobile.zip_with(
+                pl.Series(chance(rng, n, 0.12)), pl.repeat(None, n, eager=True, dtype=pl.String)
+            ),
+            "email": _emails(rng, names, birth),
+            "kind": kind,
+            "employer": employer,
+            "pi_employer": _former_employer(rng, employers, employer, kind, emp.PUBLIC),
+            "soe_employer": _former_employer(rng, employers, employer, kind, emp.SOE),
+            "district": pl.Series(district, dtype=pl.String),
+            "hukou": _hukou(rng, address, district),
+            "survey_years": survey_years_taken,
+        }
+    )
+    return Population(frame=frame, employers=employers, members=members)

@@ -1,0 +1,114 @@
+"""The whole path through the real CLI on a small generated landing area."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from dedup.evaluate import score
+from quality.accounting import file_accounting
+
+PERSONS = 1500
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "returnees.cli", *args], capture_output=True, text=True, timeout=600, check=False
+    )
+
+
+def _xref(warehouse: Path) -> pl.DataFrame:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.sql("SELECT * FROM person_xref ORDER BY source, record_key").pl()
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    result = _cli("generate", "--persons", str(PERSONS), "--seed", "11", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def first_run(generated: Path) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    warehouse = generated / "warehouse.duckdb"
+    result = _cli("run", "--landing", str(generated / "landing"), "--warehouse", str(warehouse))
+    return warehouse, result
+
+
+def test_run_succeeds_and_reports_stages(first_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    _, result = first_run
+    assert result.returncode == 0, result.stderr
+    for stage in ("[采集]", "[标准化]", "[关联]", "[编号]", "[发布]"):
+        assert stage in result.stderr
+    assert "人员数" in result.stdout
+
+
+def test_every_record_resolved_or_quarantined(generated: Path, first_run: tuple[Path, object]) -> None:
+    warehouse, _ = first_run
+    truth = pl.read_csv(generated / "truth.csv", infer_schema=False)
+    xref = _xref(warehouse)
+    assert xref.select("source", "record_key").is_duplicated().sum() == 0
+    assert xref["person_id"].null_count() == 0
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        accounting = file_accounting(con)
+        records = con.execute("SELECT count(*) FROM records").fetchone()[0]
+    assert accounting.height >= 9  # every file of the seven sources
+    assert accounting["unaccounted"].to_list() == [0] * accounting.height
+    assert records == xref.height
+    missing = truth.join(xref, on=["source", "record_key"], how="anti")
+    # Truth rows absent from person_xref must have been quarantined (they are few).
+    assert missing.height <= 0.02 * truth.height
+
+
+def test_accuracy_floor(generated: Path, first_run: tuple[Path, object]) -> None:
+    warehouse, _ = first_run
+    truth = pl.read_csv(generated / "truth.csv", infer_schema=False)
+    scores = score(truth, _xref(warehouse))
+    assert scores.pair_precision >= 0.97
+    assert scores.pair_recall >= 0.9
+    assert scores.bcubed_f1 >= 0.97
+
+
+def test_rerun_gives_identical_xref(generated: Path, first_run: tuple[Path, object]) -> None:
+    warehouse, _ = first_run
+    before = _xref(warehouse)
+    result = _cli("run", "--landing", str(generated / "landing"), "--warehouse", str(warehouse))
+    assert result.returncode == 0, result.stderr
+    assert _xref(warehouse).equals(before)
+
+
+def test_mismatched_manifest_rejected_whole(generated: Path, tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    shutil.copytree(generated / "landing", landing)
+    source_dir = landing / "archives"
+    current = sorted(p for p in source_dir.iterdir())[-1]
+    newer = source_dir / "2099-01-01"
+    shutil.copytree(current, newer)
+    manifest = json.loads((newer / "_manifest.json").read_text(encoding="utf-8"))
+    manifest["files"][0]["rows"] += 1
+    (newer / "_manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    warehouse = tmp_path / "w.duckdb"
+    result = _cli("run", "--landing", str(landing), "--warehouse", str(warehouse))
+    assert result.returncode == 0, result.stderr
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.sql("SELECT delivery_date, status, reason FROM deliveries WHERE source = 'archives'").fetchall()
+        archived = con.execute("SELECT count(*) FROM person_xref WHERE source = 'archives'").fetchone()[0]
+    status = {d: (s, r) for d, s, r in rows}
+    assert status["2099-01-01"][0] == "rejected" and "清单" in status["2099-01-01"][1]
+    assert status[current.name][0] == "current"
+    assert archived > 0
+
+
+def test_missing_landing_fails_with_one_line(tmp_path: Path) -> None:
+    result = _cli("run", "--landing", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "w.duckdb"))
+    assert result.returncode != 0
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -1,0 +1,47 @@
+"""Phone numbers (contract README: Phones)."""
+
+import polars as pl
+import pytest
+
+from dedup.standardise import standardise_phones
+
+
+def one(value: str | None) -> tuple:
+    return standardise_phones(pl.Series([value], dtype=pl.Utf8)).row(0)
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "13812345678",
+        "+86 138 1234 5678",
+        "+8613812345678",
+        "0086 13812345678",
+        "0086-138-1234-5678",
+        "138-1234-5678",
+        "138 1234 5678",
+        "８６１３８１２３４５６７８",
+        "13812345678.0",  # from an Excel number cell
+    ],
+)
+def test_mobile(written: str) -> None:
+    assert one(written) == ("13812345678", "+8613812345678", "mobile")
+
+
+@pytest.mark.parametrize("written", ["023-68881234", "(023)68881234", "023 6888 1234", "+86 23 6888 1234"])
+def test_chongqing_landline(written: str) -> None:
+    assert one(written) == (None, "+862368881234", "landline")
+
+
+def test_several_numbers_in_one_field() -> None:
+    assert one("023-68881234/13812345678") == ("13812345678", "+862368881234", "landline")
+
+
+def test_foreign_number() -> None:
+    mobile, phone, _ = one("+1 650 253 0000")
+    assert (mobile, phone) == (None, "+16502530000")
+
+
+@pytest.mark.parametrize("value", [None, "", "无", "0", "abc", "1381234567", "68881234"])
+def test_invalid_or_empty(value: str | None) -> None:
+    assert one(value) == (None, None, None)
