@@ -11,6 +11,7 @@ from dedup.model import model_version
 from dedup.records import RAW_FIELDS, raw_records, standardise_records
 from pipelines.resources import WarehouseResource
 from warehouse.db import query, write_table
+from warehouse.decisions import active_decisions
 from warehouse.identity_state import previous_identity, write_identity
 
 BRONZE_KEYS = [AssetKey(f"bronze_{source}") for source in RAW_FIELDS]
@@ -50,10 +51,11 @@ def record_clusters(context: AssetExecutionContext, warehouse: WarehouseResource
     started = time.perf_counter()
     with warehouse.connect(context.run.run_id) as con:
         frame = query(con, "SELECT * FROM records")
-        result = link_records(con, frame)
+        result = link_records(con, frame, active_decisions(warehouse.published()))
         write_table(con, "record_clusters", result.clusters)
         write_table(con, "links", result.links)
         write_table(con, "link_refusals", result.refused)
+        write_table(con, "decision_conflicts", result.decision_conflicts)
     clusters = result.clusters["cluster"].n_unique()
     warehouse.report(
         f"[关联] {result.links.height} 对候选, {int(result.links['accepted'].sum())} 对采纳, "
@@ -64,6 +66,7 @@ def record_clusters(context: AssetExecutionContext, warehouse: WarehouseResource
             "scored_pairs": result.links.height,
             "accepted_pairs": int(result.links["accepted"].sum()),
             "refused_pairs": result.refused.height,
+            "decisions_needing_review": result.decision_conflicts.height,
             "clusters": clusters,
             "model_version": model_version(),
             "seconds": round(time.perf_counter() - started, 2),

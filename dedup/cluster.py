@@ -52,9 +52,14 @@ def cluster_groups(
     ids_by_group = {g: frozenset(ids) for g, ids in groups.select("det_group", "valid_ids").iter_rows() if ids}
     clusters = _Clusters(ids_by_group)
     forbidden = {(min(a, b), max(a, b)) for a, b in cannot_link}
+    refused: list[tuple[int, int, float, str]] = []
     for a, b in must_link:
         ra, rb = clusters.find(a), clusters.find(b)
-        if ra != rb:
+        if ra == rb:
+            continue
+        if _forbidden_between(clusters, forbidden, ra, rb):
+            refused.append((a, b, 1.0, "数据管理员的决定互相矛盾（同时要求合并与分开）"))
+        else:
             clusters.union(ra, rb)
     strongest = (
         links.filter(pl.col("det_group_l") != pl.col("det_group_r"))
@@ -66,7 +71,6 @@ def cluster_groups(
         .agg(pl.col("match_probability").max())
         .sort(["match_probability", "a", "b"], descending=[True, False, False])
     )
-    refused: list[tuple[int, int, float, str]] = []
     for a, b, p in strongest.iter_rows():
         ra, rb = clusters.find(a), clusters.find(b)
         if ra == rb:

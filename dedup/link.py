@@ -10,6 +10,7 @@ import polars as pl
 
 from dedup import model
 from dedup.cluster import cluster_groups
+from dedup.constraints import decision_constraints
 from dedup.groups import profiles, with_matching_fields
 
 # Chosen from measured precision/recall on generated truth (see README "Linkage thresholds").
@@ -25,15 +26,17 @@ class LinkResult:
     clusters: pl.DataFrame  # record_uid, det_group, cluster
     links: pl.DataFrame  # scored profile pairs with per-comparison weights, mapped to records
     refused: pl.DataFrame  # links refused by a constraint, with the reason
+    decision_conflicts: pl.DataFrame  # steward decisions the current data contradicts
 
 
 def link_records(
     con: duckdb.DuckDBPyConnection,
     records: pl.DataFrame,
+    decisions: pl.DataFrame,
     threshold: float = MATCH_THRESHOLD,
     model_path: Path = model.MODEL_PATH,
 ) -> LinkResult:
-    """Resolve records to clusters of the same person."""
+    """Resolve records to clusters of the same person, honouring steward decisions."""
     matched = with_matching_fields(records)
     profile_rows, record_profile = profiles(matched)
     scored = model.predict(con, profile_rows, EVIDENCE_THRESHOLD, model_path)
@@ -41,7 +44,8 @@ def link_records(
         pl.col("id_number").filter(pl.col("id_kind") == "RIC").unique().drop_nulls().alias("valid_ids")
     )
     accepted = scored.filter(pl.col("match_probability") >= threshold)
-    assignment, refused = cluster_groups(groups, accepted)
+    constraints = decision_constraints(decisions, matched)
+    assignment, refused = cluster_groups(groups, accepted, constraints.must_link, constraints.cannot_link)
     clusters = matched.select("record_uid", "det_group").join(assignment, on="det_group")
     representative = record_profile.group_by("unique_id").agg(pl.col("record_uid").min())
     links = (
@@ -49,4 +53,4 @@ def link_records(
         .join(representative.rename({"unique_id": "unique_id_r", "record_uid": "record_uid_r"}), on="unique_id_r")
         .with_columns((pl.col("match_probability") >= threshold).alias("accepted"))
     )
-    return LinkResult(clusters=clusters, links=links, refused=refused)
+    return LinkResult(clusters, links, refused, constraints.conflicts)

@@ -14,6 +14,7 @@ import pytest
 
 from dedup.evaluate import score
 from quality.accounting import file_accounting
+from warehouse.db import scalar
 
 PERSONS = 1500
 
@@ -60,7 +61,7 @@ def test_every_record_resolved_or_quarantined(generated: Path, first_run: tuple[
     assert xref["person_id"].null_count() == 0
     with duckdb.connect(str(warehouse), read_only=True) as con:
         accounting = file_accounting(con)
-        records = con.execute("SELECT count(*) FROM records").fetchone()[0]
+        records = scalar(con, "SELECT count(*) FROM records")
     assert accounting.height >= 9  # every file of the seven sources
     assert accounting["unaccounted"].to_list() == [0] * accounting.height
     assert records == xref.height
@@ -101,7 +102,7 @@ def test_mismatched_manifest_rejected_whole(generated: Path, tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.sql("SELECT delivery_date, status, reason FROM deliveries WHERE source = 'archives'").fetchall()
-        archived = con.execute("SELECT count(*) FROM person_xref WHERE source = 'archives'").fetchone()[0]
+        archived = scalar(con, "SELECT count(*) FROM person_xref WHERE source = 'archives'")
     status = {d: (s, r) for d, s, r in rows}
     assert status["2099-01-01"][0] == "rejected" and "清单" in status["2099-01-01"][1]
     assert status[current.name][0] == "current"

@@ -55,6 +55,12 @@ def query(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
     return con.sql(sql, params=params).pl()
 
 
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> object:
+    """The single value a query returns (DuckDB 2 needs the result fully fetched)."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None
+
+
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Whether a table or view `schema.name` or `name` exists."""
     schema, _, table = name.rpartition(".")

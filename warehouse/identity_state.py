@@ -8,7 +8,7 @@ import duckdb
 import polars as pl
 
 from dedup.identity import HISTORY_SCHEMA
-from warehouse.db import query, table_exists, write_table
+from warehouse.db import query, scalar, table_exists, write_table
 from warehouse.publish import attach_previous
 
 
@@ -18,7 +18,7 @@ def previous_identity(con: duckdb.DuckDBPyConnection, published: Path) -> tuple[
     if not attach_previous(con, published) or not table_exists(con, "prev.main.person_registry"):
         return empty, 1
     previous = query(con, "SELECT record_uid, person_id FROM prev.main.person_registry")
-    next_seq = con.execute("SELECT next_seq FROM prev.main.person_id_sequence").fetchone()[0]
+    next_seq = scalar(con, "SELECT next_seq FROM prev.main.person_id_sequence")
     return previous, int(next_seq)
 
 

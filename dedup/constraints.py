@@ -1,0 +1,55 @@
+"""Turn steward decisions into must-link / cannot-link constraints between record groups.
+
+Decisions name records; clustering works on deterministic groups, so each record is mapped to
+its group. A decision that the current data contradicts (a cannot-link inside one group that
+shares a citizen ID, or records that were all withdrawn) cannot be applied and is flagged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import pairwise, product
+
+import polars as pl
+
+CONFLICT_SCHEMA = {"decision_id": pl.Int64, "action": pl.Utf8, "reason": pl.Utf8}
+
+
+@dataclass
+class Constraints:
+    """Group-level constraints from decisions, and the decisions that could not be applied."""
+
+    must_link: list[tuple[int, int]]
+    cannot_link: list[tuple[int, int]]
+    conflicts: pl.DataFrame
+
+
+def decision_constraints(decisions: pl.DataFrame, record_groups: pl.DataFrame) -> Constraints:
+    """Map active decisions (see warehouse.decisions) onto groups (`record_uid`, `det_group`)."""
+    group_of = dict(record_groups.select("record_uid", "det_group").iter_rows())
+    must: list[tuple[int, int]] = []
+    cannot: list[tuple[int, int]] = []
+    conflicts: list[tuple[int, str, str]] = []
+    for row in decisions.iter_rows(named=True):
+        groups = [group_of[u] for u in row["record_uids"] or [] if u in group_of]
+        others = [group_of[u] for u in row["other_record_uids"] or [] if u in group_of]
+        action, decision_id = row["action"], row["decision_id"]
+        if not groups:
+            conflicts.append((decision_id, action, "决定涉及的记录已全部被来源撤回"))
+            continue
+        if action in ("confirm", "merge"):
+            must.extend(pairwise(groups))
+        elif action == "split":
+            must.extend(pairwise(groups))
+            clash = set(groups) & set(others)
+            if clash:
+                conflicts.append((decision_id, action, "拆分出的记录与留下的记录有相同的身份证号、社保编号或护照号"))
+            cannot.extend((a, b) for a, b in product(set(groups), set(others)) if a != b)
+        elif action == "different":
+            if len(row["record_uids"]) == 2 and len(set(groups)) == 1 and len(groups) == 2:
+                conflicts.append((decision_id, action, "两条记录有相同的身份证号、社保编号或护照号，无法分开"))
+                continue
+            cannot.extend(pairwise(groups))
+    forbidden = {(min(a, b), max(a, b)) for a, b in cannot}
+    kept_must = [(a, b) for a, b in must if (min(a, b), max(a, b)) not in forbidden]
+    return Constraints(kept_must, cannot, pl.DataFrame(conflicts, schema=CONFLICT_SCHEMA, orient="row"))

@@ -1,0 +1,56 @@
+"""Steward decisions become group constraints; contradicted ones are flagged."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from dedup.cluster import cluster_groups
+from dedup.constraints import decision_constraints
+
+
+def _decisions(rows: list[dict]) -> pl.DataFrame:
+    base = {"other_record_uids": None}
+    return pl.DataFrame(
+        [base | r for r in rows],
+        schema={
+            "decision_id": pl.Int64,
+            "action": pl.Utf8,
+            "record_uids": pl.List(pl.Utf8),
+            "other_record_uids": pl.List(pl.Utf8),
+        },
+    )
+
+
+RECORD_GROUPS = pl.DataFrame({"record_uid": ["a", "b", "c", "d", "e"], "det_group": [0, 1, 2, 3, 3]})
+
+
+def test_split_and_different_become_cannot_links_merge_must_links() -> None:
+    decisions = _decisions(
+        [
+            {"decision_id": 1, "action": "split", "record_uids": ["a"], "other_record_uids": ["b", "c"]},
+            {"decision_id": 2, "action": "merge", "record_uids": ["c", "d"]},
+            {"decision_id": 3, "action": "different", "record_uids": ["b", "e"]},
+        ]
+    )
+    constraints = decision_constraints(decisions, RECORD_GROUPS)
+    assert sorted(constraints.cannot_link) == [(0, 1), (0, 2), (1, 3)]
+    assert constraints.must_link == [(2, 3)]
+    assert constraints.conflicts.is_empty()
+    groups = pl.DataFrame({"det_group": [0, 1, 2, 3], "valid_ids": [[], [], [], []]})
+    links = pl.DataFrame({"det_group_l": [0, 1], "det_group_r": [1, 2], "match_probability": [0.99, 0.98]})
+    assignment, _ = cluster_groups(groups, links, constraints.must_link, constraints.cannot_link)
+    cluster = dict(assignment.iter_rows())
+    assert cluster[0] != cluster[1] and cluster[2] == cluster[3]
+
+
+def test_contradicted_and_withdrawn_decisions_are_flagged() -> None:
+    decisions = _decisions(
+        [
+            {"decision_id": 4, "action": "different", "record_uids": ["d", "e"]},
+            {"decision_id": 5, "action": "merge", "record_uids": ["x", "y"]},
+        ]
+    )
+    constraints = decision_constraints(decisions, RECORD_GROUPS)
+    assert constraints.conflicts["decision_id"].to_list() == [4, 5]
+    assert "无法分开" in constraints.conflicts["reason"][0]
+    assert "撤回" in constraints.conflicts["reason"][1]

@@ -1,0 +1,120 @@
+"""Steward decisions: an append-only store beside the warehouse that every run honours.
+
+The published warehouse is replaced by each run, so decisions live in their own DuckDB file
+(`<warehouse>.decisions.duckdb`). The console appends; a run reads. Rows are never edited:
+an undo is a new row of action `undo` naming the decision it cancels.
+
+Actions and the records they name (`record_uids`):
+- `confirm`   the records form one person as they are (must-link between all of them)
+- `merge`     the records of two persons are one person (must-link between all of them)
+- `split`     `record_uids` leave their person and form a new one; `other_record_uids` are the
+              records that stay (cannot-link between the two sides, must-link within the split part)
+- `different` two records belong to different people (cannot-link)
+- `undo`      cancels decision `undoes`
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from warehouse.db import table_exists
+
+ACTIONS = ("confirm", "merge", "split", "different", "undo")
+
+DECISIONS_DDL = """
+CREATE SEQUENCE IF NOT EXISTS decision_seq START 1;
+CREATE TABLE IF NOT EXISTS steward_decisions (
+    decision_id BIGINT PRIMARY KEY DEFAULT nextval('decision_seq'),
+    made_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    made_by VARCHAR NOT NULL,
+    action VARCHAR NOT NULL,
+    record_uids VARCHAR[] NOT NULL,
+    other_record_uids VARCHAR[],
+    person_ids VARCHAR[],
+    comment VARCHAR,
+    run_id VARCHAR,
+    undoes BIGINT
+);
+"""
+
+
+def decisions_path(warehouse: Path) -> Path:
+    """The decisions file that belongs to a warehouse file."""
+    return warehouse.with_name(f"{warehouse.stem}.decisions.duckdb")
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the decisions table if the file is new."""
+    con.execute(DECISIONS_DDL)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One steward action to record."""
+
+    made_by: str
+    action: str
+    record_uids: list[str]
+    other_record_uids: list[str] | None = None
+    person_ids: list[str] | None = None
+    comment: str | None = None
+    run_id: str | None = None
+    undoes: int | None = None
+
+
+def record_decision(con: duckdb.DuckDBPyConnection, decision: Decision) -> int:
+    """Append a decision; return its id."""
+    if decision.action not in ACTIONS:
+        raise ValueError(f"未知的操作：{decision.action}")
+    ensure_schema(con)
+    row = con.execute(
+        """
+        INSERT INTO steward_decisions
+            (made_by, action, record_uids, other_record_uids, person_ids, comment, run_id, undoes)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING decision_id
+        """,
+        [
+            decision.made_by,
+            decision.action,
+            decision.record_uids,
+            decision.other_record_uids,
+            decision.person_ids,
+            decision.comment,
+            decision.run_id,
+            decision.undoes,
+        ],
+    ).fetchall()
+    return int(row[0][0])
+
+
+def active_decisions(warehouse: Path) -> pl.DataFrame:
+    """Decisions in force (not undone), oldest first; empty when there is no decisions file."""
+    schema = {
+        "decision_id": pl.Int64,
+        "made_at": pl.Datetime,
+        "made_by": pl.Utf8,
+        "action": pl.Utf8,
+        "record_uids": pl.List(pl.Utf8),
+        "other_record_uids": pl.List(pl.Utf8),
+        "person_ids": pl.List(pl.Utf8),
+        "comment": pl.Utf8,
+        "run_id": pl.Utf8,
+    }
+    path = decisions_path(warehouse)
+    if not path.is_file():
+        return pl.DataFrame(schema=schema)
+    with duckdb.connect(str(path), read_only=True) as con:
+        if not table_exists(con, "steward_decisions"):
+            return pl.DataFrame(schema=schema)
+        return con.sql(
+            f"""
+            SELECT {", ".join(schema)} FROM steward_decisions d
+            WHERE action <> 'undo'
+              AND decision_id NOT IN (SELECT undoes FROM steward_decisions WHERE action = 'undo' AND undoes IS NOT NULL)
+            ORDER BY decision_id
+            """
+        ).pl()
