@@ -51,7 +51,7 @@ def record_clusters(context: AssetExecutionContext, warehouse: WarehouseResource
     started = time.perf_counter()
     with warehouse.connect(context.run.run_id) as con:
         frame = query(con, "SELECT * FROM records")
-        result = link_records(con, frame, active_decisions(warehouse.published()))
+        result = link_records(frame, active_decisions(warehouse.published()), settings=warehouse.duckdb_settings())
         write_table(con, "record_clusters", result.clusters)
         write_table(con, "links", result.links)
         write_table(con, "link_refusals", result.refused)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
 from dedup import model
 from dedup.cluster import cluster_groups
 from dedup.constraints import decision_constraints
 from dedup.groups import profiles, with_matching_fields
+from warehouse.db import DEFAULT_SETTINGS, DuckDBSettings, connect
 
 # Chosen from measured precision/recall on generated truth (see README "Linkage thresholds").
 MATCH_THRESHOLD = 0.9
@@ -30,16 +30,18 @@ class LinkResult:
 
 
 def link_records(
-    con: duckdb.DuckDBPyConnection,
     records: pl.DataFrame,
     decisions: pl.DataFrame,
     threshold: float = MATCH_THRESHOLD,
     model_path: Path = model.MODEL_PATH,
+    settings: DuckDBSettings = DEFAULT_SETTINGS,
 ) -> LinkResult:
     """Resolve records to clusters of the same person, honouring steward decisions."""
     matched = with_matching_fields(records)
     profile_rows, record_profile = profiles(matched)
-    scored = model.predict(con, profile_rows, EVIDENCE_THRESHOLD, model_path)
+    # Splink works in its own in-memory database so its scratch tables stay out of the warehouse.
+    with connect(":memory:", settings) as con:
+        scored = model.predict(con, profile_rows, EVIDENCE_THRESHOLD, model_path)
     groups = matched.group_by("det_group").agg(
         pl.col("id_number").filter(pl.col("id_kind") == "RIC").unique().drop_nulls().alias("valid_ids")
     )

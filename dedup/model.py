@@ -162,7 +162,8 @@ def predict(
     """Score blocked profile pairs; keep pairs at or above `threshold` match probability.
 
     Returns unique_id_l, unique_id_r, det_group_l, det_group_r, match_probability, match_weight
-    and the per-comparison levels (gamma_*) and weights (bf_*) for explanations.
+    and the per-comparison match weights (`mw_<comparison>`, `mw_tf_adj_<comparison>` for the
+    term-frequency adjustment) that explain each score.
     """
     settings = json.loads(model.read_text(encoding="utf-8"))
     settings.pop("model_version", None)
@@ -172,7 +173,7 @@ def predict(
     keep = ["unique_id_l", "unique_id_r", "det_group_l", "det_group_r", "match_probability", "match_weight"]
     table = scored.physical_name
     columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-    evidence = [c for c in columns if c.startswith(("gamma_", "bf_")) and not c.startswith("bf_tf_adj")]
+    evidence = [c for c in columns if c.startswith(("mw_", "gamma_"))]
     frame = con.sql(f"SELECT {', '.join(keep + evidence)} FROM {table}").pl()
     scored.drop_table_from_database_and_remove_from_cache()
     return frame

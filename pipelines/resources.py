@@ -39,13 +39,16 @@ class WarehouseResource(ConfigurableResource):
         """The file this run builds into."""
         return building_path(self.published(), run_id)
 
+    def duckdb_settings(self) -> DuckDBSettings:
+        """Memory, threads and spill directory for every DuckDB connection of the run."""
+        return DuckDBSettings(self.memory_limit, self.threads, str(self.published().parent / ".duckdb_tmp"))
+
     @contextmanager
     def connect(self, run_id: str) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection to this run's building warehouse."""
         path = self.building(run_id)
         path.parent.mkdir(parents=True, exist_ok=True)
-        settings = DuckDBSettings(self.memory_limit, self.threads, str(path.parent / ".duckdb_tmp"))
-        with connect(path, settings) as con:
+        with connect(path, self.duckdb_settings()) as con:
             yield con
 
     def report(self, message: str) -> None:
