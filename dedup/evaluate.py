@@ -81,3 +81,88 @@ def format_scores(s: Scores) -> str:
         *[f"  {src:<18} {r:.4f}" for src, r in s.source_recall.items()],
     ]
     return "\n".join(lines)
+
+
+def error_categories(
+    truth: pl.DataFrame, registry: pl.DataFrame, links: pl.DataFrame, refusals: pl.DataFrame
+) -> pl.DataFrame:
+    """The largest causes of false merges and missed links, by person pair.
+
+    `registry`: record_uid, source, record_key, person_id, det_group. `links`: the scored pairs
+    (record_uid_l/r, match_probability, accepted, mw_*). `refusals`: det_group_l/r, reason.
+    A false merge is a pair of true persons put into one predicted person; its cause is the
+    evidence of the accepted links between them (or a shared deterministic key). A missed link is
+    a pair of predicted persons holding one true person; its cause is the best link between them:
+    scored below the threshold, refused by a constraint, or never compared (blocking).
+    """
+    rec = registry.join(truth, on=["source", "record_key"])
+    weights = [c for c in links.columns if c.startswith("mw_") and not c.startswith("mw_tf_adj")]
+    side = rec.select("record_uid", "person_id", "true_person_id", "det_group")
+    scored = links.join(side.rename(lambda c: f"{c}_l"), on="record_uid_l").join(
+        side.rename(lambda c: f"{c}_r"), on="record_uid_r"
+    )
+    evidence = pl.concat_str(
+        [pl.when(pl.col(w) > 1).then(pl.lit(w.removeprefix("mw_"))) for w in weights], separator="+", ignore_nulls=True
+    )
+    merges_by_link = (
+        scored.filter(
+            (pl.col("person_id_l") == pl.col("person_id_r"))
+            & (pl.col("true_person_id_l") != pl.col("true_person_id_r"))
+        )
+        .with_columns(("误合并：" + evidence).alias("cause"))
+        .group_by("cause")
+        .agg(pl.struct("true_person_id_l", "true_person_id_r").n_unique().alias("pairs"))
+    )
+    merges_by_key = (
+        rec.group_by("det_group")
+        .agg(pl.col("true_person_id").n_unique().alias("k"))
+        .filter(pl.col("k") > 1)
+        .select(pl.lit("误合并：共用身份证号/社保编号/护照号").alias("cause"), (pl.col("k") - 1).alias("pairs"))
+        .group_by("cause")
+        .agg(pl.col("pairs").sum())
+    )
+    split = (
+        rec.group_by("true_person_id")
+        .agg(pl.col("person_id").unique().alias("pids"))
+        .filter(pl.col("pids").list.len() > 1)
+    )
+    missed_pairs = split.explode("pids").rename({"pids": "person_id"})
+    missed_pairs = missed_pairs.join(missed_pairs, on="true_person_id", suffix="_r").filter(
+        pl.col("person_id") < pl.col("person_id_r")
+    )
+    best = (
+        scored.filter(pl.col("true_person_id_l") == pl.col("true_person_id_r"))
+        .with_columns(
+            pl.min_horizontal("person_id_l", "person_id_r").alias("a"),
+            pl.max_horizontal("person_id_l", "person_id_r").alias("b"),
+        )
+        .group_by("a", "b")
+        .agg(pl.col("match_probability").max().alias("p"), pl.col("accepted").any().alias("acc"))
+    )
+    group_person = rec.select("det_group", "person_id").unique()
+    refused = (
+        refusals.join(group_person.rename({"det_group": "det_group_l", "person_id": "pl"}), on="det_group_l")
+        .join(group_person.rename({"det_group": "det_group_r", "person_id": "pr"}), on="det_group_r")
+        .select(pl.min_horizontal("pl", "pr").alias("a"), pl.max_horizontal("pl", "pr").alias("b"), "reason")
+        .unique(subset=["a", "b"])
+    )
+    missed = (
+        missed_pairs.rename({"person_id": "a", "person_id_r": "b"})
+        .join(best, on=["a", "b"], how="left")
+        .join(refused, on=["a", "b"], how="left")
+        .with_columns(
+            pl.when(pl.col("reason").is_not_null())
+            .then("漏链接：被约束拒绝（" + pl.col("reason") + "）")
+            .when(pl.col("p").is_null())
+            .then(pl.lit("漏链接：未进入比较（分块未覆盖）"))
+            .when(pl.col("p") < 0.5)
+            .then(pl.lit("漏链接：得分 < 0.5"))
+            .otherwise(pl.lit("漏链接：得分低于阈值"))
+            .alias("cause")
+        )
+        .group_by("cause")
+        .agg(pl.len().alias("pairs"))
+    )
+    return pl.concat(
+        [merges_by_link, merges_by_key.cast({"pairs": pl.UInt32}), missed.cast({"pairs": pl.UInt32})]
+    ).sort("pairs", descending=True)

@@ -19,12 +19,14 @@ PROFILE_COLUMNS = [
     "surname_pinyin",
     "given_pinyin",
     "name_pinyin",
+    "name_tokens",
     "surname_pinyin_candidates",
     "dob",
     "dob_precision",
     "sex",
     "id_number",
     "id_shape",
+    "id_prefix14",
     "passport_no",
     "mobile",
     "email",
@@ -61,12 +63,40 @@ def deterministic_groups(records: pl.DataFrame) -> pl.Series:
 
 
 def with_matching_fields(records: pl.DataFrame) -> pl.DataFrame:
-    """Add `dob`/`dob_precision` (the valid ID's birth date wins) and the deterministic group."""
+    """Add the derived matching fields and the deterministic group.
+
+    - `dob`/`dob_precision`: a valid ID's birth date wins; else the record's own; else the
+      birth date still legible in an invalid or Excel-mangled ID number.
+    - `id_prefix14`: address code + birth date of the ID number, also recovered from Excel
+      floats (which keep only the leading 15 digits), so those records can still be compared.
+    - `name_tokens`: surname and given-name pinyin sorted, so `LI WANG` meets `WANG LI`.
+    """
     valid_id = pl.col("id_kind") == "RIC"
+    legible_id = pl.col("id_kind").is_in(["RIC_INVALID", "EXCEL_FLOAT"]) & pl.col("id_birth_date").is_not_null()
+    excel_prefix = pl.when(pl.col("id_kind") == "EXCEL_FLOAT").then(
+        pl.col("id_address_code") + pl.col("id_birth_date").dt.strftime("%Y%m%d")
+    )
+    tokens = pl.concat_list(pl.col("surname_pinyin"), pl.col("given_pinyin")).list.sort()
     return records.with_columns(
-        pl.when(valid_id).then(pl.col("id_birth_date")).otherwise(pl.col("birth_date")).alias("dob"),
-        pl.when(valid_id).then(pl.lit("day")).otherwise(pl.col("birth_precision")).alias("dob_precision"),
+        pl.when(valid_id)
+        .then(pl.col("id_birth_date"))
+        .when(pl.col("birth_date").is_not_null())
+        .then(pl.col("birth_date"))
+        .when(legible_id)
+        .then(pl.col("id_birth_date"))
+        .alias("dob"),
+        pl.when(valid_id)
+        .then(pl.lit("day"))
+        .when(pl.col("birth_date").is_not_null())
+        .then(pl.col("birth_precision"))
+        .when(legible_id)
+        .then(pl.lit("day"))
+        .alias("dob_precision"),
         pl.when(valid_id & pl.col("sex").is_null()).then(pl.col("id_sex")).otherwise(pl.col("sex")).alias("sex"),
+        pl.coalesce(pl.col("id_shape").str.slice(0, 14), excel_prefix).alias("id_prefix14"),
+        pl.when(pl.col("surname_pinyin").is_not_null() & pl.col("given_pinyin").is_not_null())
+        .then(tokens.list.join(" "))
+        .alias("name_tokens"),
     ).with_columns(deterministic_groups(records))
 
 

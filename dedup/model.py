@@ -19,9 +19,14 @@ MODEL_PATH = Path(__file__).parent / "model" / "splink_model.json"
 MODEL_VERSION = "2026.11-1"
 
 BLOCKING_RULES = [
-    "l.id_shape = r.id_shape",
+    "l.id_prefix14 = r.id_prefix14",
     "l.name_pinyin = r.name_pinyin AND l.birth_year = r.birth_year",
     "l.given_pinyin = r.given_pinyin AND l.dob = r.dob",
+    "l.name_tokens = r.name_tokens AND l.dob = r.dob",
+    # Records without a birth date meet their namesakes; the filter on one side is pushed
+    # below the join, so the block stays small.
+    "l.name_pinyin = r.name_pinyin AND l.dob IS NULL",
+    "l.name_pinyin = r.name_pinyin AND r.dob IS NULL",
     "l.surname_pinyin = r.surname_pinyin AND l.dob = r.dob",
     "l.mobile = r.mobile",
     "l.email = r.email",
@@ -54,7 +59,7 @@ def comparisons() -> list[dict[str, Any]]:
     """The comparison definitions of the model."""
     name = {
         "output_column_name": "name",
-        "comparison_description": "姓名：汉字 → 拼音 → 护照拼写候选 → 拼音相近",
+        "comparison_description": "姓名：汉字 → 拼音 → 护照拼写候选 → 顺序颠倒 → 名的拼音相近",
         "comparison_levels": [
             _level("name_pinyin_l IS NULL OR name_pinyin_r IS NULL", "姓名缺失", is_null_level=True),
             _level("name_l = name_r", "汉字姓名相同", tf_adjustment_column="name", tf_adjustment_weight=1.0),
@@ -75,7 +80,11 @@ def comparisons() -> list[dict[str, Any]]:
                 "OR list_contains(surname_pinyin_candidates_r, surname_pinyin_l))",
                 "护照拼写姓氏候选一致，名相同",
             ),
-            _level("damerau_levenshtein(name_pinyin_l, name_pinyin_r) <= 2", "拼音姓名相近"),
+            _level("name_tokens_l = name_tokens_r", "拼音姓名相同（姓、名顺序颠倒）"),
+            _level(
+                "surname_pinyin_l = surname_pinyin_r AND damerau_levenshtein(given_pinyin_l, given_pinyin_r) <= 1",
+                "姓相同，名的拼音相差一个字母",
+            ),
             _level("ELSE", "姓名不同"),
         ],
     }
@@ -93,13 +102,18 @@ def comparisons() -> list[dict[str, Any]]:
     }
     id_number = {
         "output_column_name": "id_number",
-        "comparison_description": "身份证号：相同 → 本体相同（校验位错） → 一位之差 → 两个不同的有效号码",
+        "comparison_description": "身份证号：相同 → 前17位相同 → 一位之差 → 两个不同的有效号码 → 前14位相同",
         "comparison_levels": [
-            _level("id_shape_l IS NULL OR id_shape_r IS NULL", "身份证号缺失", is_null_level=True),
+            _level("id_prefix14_l IS NULL OR id_prefix14_r IS NULL", "身份证号缺失", is_null_level=True),
             _level("id_number_l = id_number_r", "身份证号相同"),
             _level("id_shape_l = id_shape_r", "身份证号前17位相同"),
             _level("damerau_levenshtein(id_shape_l, id_shape_r) <= 1", "身份证号一位之差"),
             _level("id_number_l IS NOT NULL AND id_number_r IS NOT NULL", "两个不同的有效身份证号"),
+            # Twins share address code and birth date: the prefix only counts with the same name.
+            _level(
+                "id_prefix14_l = id_prefix14_r AND (name_pinyin_l = name_pinyin_r OR name_tokens_l = name_tokens_r)",
+                "身份证号前14位（地址码与出生日期）相同且姓名相同",
+            ),
             _level("ELSE", "身份证号不同"),
         ],
     }
@@ -147,7 +161,7 @@ def train(con: duckdb.DuckDBPyConnection, profiles: pl.DataFrame, out: Path = MO
         ["l.id_number = r.id_number", "l.name_pinyin = r.name_pinyin AND l.dob = r.dob"], recall=0.9
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=1)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("id_shape"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("id_prefix14"))
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("name_pinyin", "birth_year"))
     model = linker.misc.save_model_to_json()
     model["model_version"] = MODEL_VERSION

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
 import numpy as np
 import polars as pl
 from stdnum.cn import uscc
 
-# Real administrative division codes, grouped by how a returnee in Chongqing came by them.
+from returnees.synthetic.reference import words
+
+# Current Chongqing district codes: the registration region of employers in each district.
 CQ_DISTRICT_CODES: dict[str, str] = {
     "500101": "万州区",
     "500102": "涪陵区",
@@ -33,51 +40,113 @@ CQ_DISTRICT_CODES: dict[str, str] = {
     "500153": "荣昌区",
     "500154": "开州区",
 }
-CQ_COUNTY_CODES = (
-    "500221 500222 500223 500224 500225 500226 500227 500228 500229 500230 500231 500232 "
-    "500233 500234 500235 500236 500237 500238 500240 500241 500242 500243"
-).split()
-CQ_CITY_CODES = "500381 500382 500383 500384".split()  # 江津市 合川市 永川市 南川市 (1997-2006)
-CQ_PRE1997_CODES = "510202 510203 510211 510212 510213 510214 510215 510221 510222".split()
-SICHUAN_CODES = (
-    "510104 510105 510106 510107 510108 510122 510302 510402 510502 510603 510703 510802 "
-    "511002 511102 511302 511402 511502 511602 511702 511802 512201 512501"
-).split()
-OTHER_CODES = (
-    "110101 110105 110108 310101 310104 310115 420106 420111 430102 440106 440305 610113 "
-    "520102 530102 320102 330106 370102 410105 360102 450102 130102 210102 220102 620102"
-).split()
+# Where IDs were issued: (share of the population, code prefixes). Chongqing codes
+# include the 5102xx codes of the years before 1997, when Chongqing was part of Sichuan.
+GEOGRAPHY: dict[str, tuple[float, tuple[str, ...]]] = {
+    "chongqing": (0.78, ("50", "5102")),
+    "sichuan": (0.10, ("51",)),
+    "other": (0.12, ("11", "31", "32", "33", "37", "41", "42", "43", "44", "52", "53", "61")),
+}
+URBAN_CHONGQING = frozenset(
+    words(
+        "500103 500104 500105 500106 500107 500108 "
+        "500109 500112 500113 510202 510203 510211 "
+        "510212 510213 510214 510215 510218 510219"
+    )
+)
 REGION_CODES = {1: "810000", 2: "820000", 3: "830000"}  # HK / Macao / Taiwan residence permits
-MINORITY_CODES = ("650102", "653101", "540102")
-
+MINORITY_PREFIX = {1: "65", 2: "54"}  # Uyghur: Xinjiang, Tibetan: Tibet
 ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
 ID_CHECK = np.frombuffer(b"10X98765432", dtype=np.uint8)
+
+
+@dataclass(frozen=True)
+class County:
+    """A county-level division code and the years it was in use (None: open-ended)."""
+
+    code: str
+    place: str
+    start: int | None
+    end: int | None
+
+    def valid_in(self, year: int) -> bool:
+        """Whether the code was in use in ``year``."""
+        return (self.start is None or self.start <= year) and (self.end is None or year <= self.end)
+
+
+@cache
+def counties() -> tuple[County, ...]:
+    """County codes with their years of use, from python-stdnum's division database (the
+    database ``stdnum.cn.ric`` validates birth places against)."""
+    text = resources.files("stdnum.cn").joinpath("loc.dat").read_text(encoding="utf-8")
+    out: list[County] = []
+    province, name = "", ""
+    for line in text.splitlines():
+        top = re.match(r'^(\d\d) province="([^"]*)"', line)
+        if top:
+            province, name = top.groups()
+            continue
+        sub = re.match(r'^  (\d{4}) county="([^"]*)"', line)
+        if not sub or sub.group(1).endswith(("00", "01")):
+            continue
+        for part in sub.group(2).split(","):
+            span = re.match(r"^\[(\d*)-(\d*)\](.*)$", part)
+            start, end, place = span.groups() if span else ("", "", part)
+            out.append(
+                County(province + sub.group(1), name + place, int(start) if start else None, int(end) if end else None)
+            )
+    return tuple(out)
+
+
+def place_of(codes: np.ndarray) -> np.ndarray:
+    """Place names (province and county, latest name) of address codes."""
+    names = {c.code: c.place for c in counties()}
+    names.update({"810000": "香港特别行政区", "820000": "澳门特别行政区", "830000": "台湾省"})
+    return np.asarray([names.get(c, "") for c in codes], dtype=object)
+
+
+def _pool(prefixes: tuple[str, ...], exclude: tuple[str, ...] = ()) -> list[County]:
+    return [c for c in counties() if c.code.startswith(prefixes) and not c.code.startswith(exclude)]
+
+
+def issue_years(birth_year: np.ndarray) -> np.ndarray:
+    """Year a person's number was first coded: the 1985 roll-out for those then adult, at
+    sixteen for those born until 1996, at household registration after that."""
+    return np.where(birth_year < 1969, 1985, np.where(birth_year < 1997, birth_year + 16, birth_year))
+
+
+def _assign(
+    rng: np.random.Generator, rows: np.ndarray, year: np.ndarray, pool: list[County], codes: np.ndarray
+) -> None:
+    """Codes in use in each row's ``year``, urban Chongqing districts weighted up."""
+    for y in np.unique(year[rows]):
+        at = rows[year[rows] == y]
+        valid = [c.code for c in pool if c.valid_in(int(y))]
+        weights = np.asarray([4.0 if c in URBAN_CHONGQING else 1.0 for c in valid])
+        codes[at] = np.asarray(valid, dtype=object)[rng.choice(len(valid), size=at.size, p=weights / weights.sum())]
 
 
 def draw_address_codes(
     rng: np.random.Generator, birth_year: np.ndarray, region: np.ndarray, minority: np.ndarray
 ) -> np.ndarray:
-    """Six-digit address codes: mostly Chongqing, some Sichuan and other provinces."""
+    """Six-digit address codes: mostly Chongqing, some Sichuan and other provinces.
+
+    GB 11643 codes the county of residence when the number was issued, so each code was
+    in use in the issue year (:func:`issue_years`), not necessarily in the birth year:
+    ``stdnum.cn.ric.is_valid``, which checks the birth year, rejects some genuine numbers
+    (a Chongqing 500xxx number of someone born before 1997)."""
     n = birth_year.size
-    group = rng.choice(6, size=n, p=[0.58, 0.10, 0.03, 0.07, 0.10, 0.12])
-    pools = [
-        list(CQ_DISTRICT_CODES),
-        CQ_COUNTY_CODES,
-        CQ_CITY_CODES,
-        CQ_PRE1997_CODES,
-        SICHUAN_CODES,
-        OTHER_CODES,
-    ]
-    # Chongqing became a municipality in 1997: 5102xx codes belong to earlier births.
-    group[(group == 3) & (birth_year >= 1990)] = 0
+    issued = issue_years(birth_year)
+    group = rng.choice(len(GEOGRAPHY), size=n, p=[g[0] for g in GEOGRAPHY.values()])
     codes = np.empty(n, dtype=object)
-    for g, pool in enumerate(pools):
-        rows = np.flatnonzero(group == g)
-        codes[rows] = np.asarray(pool, dtype=object)[rng.integers(0, len(pool), rows.size)]
+    group[(region > 0) | (minority > 0)] = -1
+    for g, (name, (_, prefixes)) in enumerate(GEOGRAPHY.items()):
+        exclude = ("5102",) if name == "sichuan" else ()
+        _assign(rng, np.flatnonzero(group == g), issued, _pool(prefixes, exclude), codes)
+    for kind, prefix in MINORITY_PREFIX.items():
+        _assign(rng, np.flatnonzero(minority == kind), issued, _pool((prefix,)), codes)
     for reg, code in REGION_CODES.items():
         codes[region == reg] = code
-    rows = np.flatnonzero(minority)
-    codes[rows] = np.asarray(MINORITY_CODES, dtype=object)[rng.integers(0, 3, rows.size)]
     return codes
 
 

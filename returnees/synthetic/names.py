@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import polars as pl
 from pypinyin import Style, lazy_pinyin
+
+from returnees.synthetic.reference import words
 
 # (surname, share of the population in per cent, passport spelling).
 # Shares follow the national ranking, with Chongqing's own frequent names (冉 谭 向 但 母
@@ -197,14 +198,16 @@ TW_SPELLING: dict[str, str] = {
 }
 
 # Whole given names that many people share, most common first (Zipf-weighted).
-COMMON_MALE = (
-    "伟 强 磊 军 勇 杰 涛 明 超 刚 平 辉 鹏 华 飞 鑫 波 斌 宇 浩 凯 健 俊 帆 帅 旭 宁 龙 "
-    "林 阳 建华 建国 建军 志强 志明 海涛 海峰 俊杰 浩然 子轩 宇轩 文博 晓东 小龙 国强 永刚"
-).split()
-COMMON_FEMALE = (
-    "芳 娜 敏 静 丽 艳 娟 霞 燕 玲 丹 婷 雪 琳 晶 红 颖 倩 慧 莉 秀英 桂英 秀兰 玉兰 丽娟 "
-    "海燕 晓燕 婷婷 欣怡 梓涵 雨涵 思琪 佳怡 丽华 晓丽 秀珍 春梅 雪梅 小红 玉梅"
-).split()
+COMMON_MALE = words(
+    "伟 强 磊 军 勇 杰 涛 明 超 刚 平 辉 鹏 华 飞 鑫 波 斌 宇 浩 凯 健 俊 "
+    "帆 帅 旭 宁 龙 林 阳 建华 建国 建军 志强 志明 海涛 海峰 俊杰 浩然 子轩 "
+    "宇轩 文博 晓东 小龙 国强 永刚"
+)
+COMMON_FEMALE = words(
+    "芳 娜 敏 静 丽 艳 娟 霞 燕 玲 丹 婷 雪 琳 晶 红 颖 倩 慧 莉 秀英 桂英 "
+    "秀兰 玉兰 丽娟 海燕 晓燕 婷婷 欣怡 梓涵 雨涵 思琪 佳怡 丽华 晓丽 秀珍 春梅 "
+    "雪梅 小红 玉梅"
+)
 # Characters that two-character given names are composed from.
 CHARS_FIRST = "晓小子思雨佳一心宇嘉志文建国海永俊明春德天家新泽雅梓语诗欣可书若"
 CHARS_MALE = (
@@ -220,10 +223,10 @@ RARE_GBK = "堃喆淼垚犇赟昇祎珺玥翀旻燊甦"
 RARE_NON_GBK = "䶮㛃𬌗𬭚𫖯𬘬𬍤𬀩𬶋㑇"
 
 # Minority names written with a separator between the personal and the father's name.
-UYGHUR_MALE = "买买提 艾力 艾尔肯 阿不都热合曼 吐尔逊 努尔买买提 依明 阿里木 亚森 伊力哈木 库尔班".split()
-UYGHUR_FEMALE = "阿依古丽 古丽娜尔 热依拉 迪丽努尔 帕提古丽 阿依努尔 努尔古丽 米热古丽 再努尔".split()
-UYGHUR_FATHER = "买买提 艾力 吐尔逊 阿不都拉 依明 亚森 热合曼 库尔班 阿吉 司马义 托合提 肉孜".split()
-TIBETAN = "扎西 次仁 格桑 尼玛 达瓦 索朗 多吉 卓玛 央金 德吉 拉姆 顿珠 平措 白玛".split()
+UYGHUR_MALE = words("买买提 艾力 艾尔肯 阿不都热合曼 吐尔逊 努尔买买提 依明 阿里木 亚森 伊力哈木 库尔班")
+UYGHUR_FEMALE = words("阿依古丽 古丽娜尔 热依拉 迪丽努尔 帕提古丽 阿依努尔 努尔古丽 米热古丽 再努尔")
+UYGHUR_FATHER = words("买买提 艾力 吐尔逊 阿不都拉 依明 亚森 热合曼 库尔班 阿吉 司马义 托合提 肉孜")
+TIBETAN = words("扎西 次仁 格桑 尼玛 达瓦 索朗 多吉 卓玛 央金 德吉 拉姆 顿珠 平措 白玛")
 
 # One-character typos a respondent makes when typing a name (homophones, look-alikes).
 TYPO = dict(
@@ -246,8 +249,7 @@ class NameDraw:
     latin_given: np.ndarray  # SANFENG
     latin_given_hyphen: np.ndarray  # SAN-FENG
     surname_index: np.ndarray  # index into SURNAMES, -1 for minority names
-    rare_char: np.ndarray  # bool: the given name holds a rare character
-    rare_non_gbk: np.ndarray  # bool: ... one that GBK cannot encode
+    rare_non_gbk: np.ndarray  # bool: the given name holds a character GBK cannot encode
 
 
 def _pinyin(text: str) -> list[str]:
@@ -269,7 +271,7 @@ def draw_surnames(rng: np.random.Generator, n: int) -> np.ndarray:
 def _char_table() -> tuple[list[str], dict[str, int]]:
     chars: list[str] = []
     for text in (CHARS_FIRST, CHARS_MALE, CHARS_FEMALE, RARE_GBK, RARE_NON_GBK, *COMMON_MALE, *COMMON_FEMALE):
-        for ch in text.replace(" ", ""):
+        for ch in text:
             if ch not in chars:
                 chars.append(ch)
     return chars, {c: i for i, c in enumerate(chars)}
@@ -376,7 +378,6 @@ def draw_names(rng: np.random.Generator, male: np.ndarray, minority: np.ndarray)
         latin_given=latin_given,
         latin_given_hyphen=hyphen,
         surname_index=surname_index,
-        rare_char=rare,
         rare_non_gbk=rare & (non_gbk[first] | non_gbk[second]),
     )
 
@@ -391,7 +392,7 @@ def twin_given(rng: np.random.Generator, given: str, male: bool) -> str:
 
 
 def latin_of(text: str) -> str:
-    """Upper-case passport romanisation of a given name."""
+    """Upper-case passport romanisation of a name or name part (SANFENG)."""
     return "".join(_pinyin(text))
 
 

@@ -11,7 +11,7 @@ from returnees.synthetic import employers as emp
 from returnees.synthetic import idnumbers as ids
 from returnees.synthetic import names as nm
 from returnees.synthetic import reference as ref
-from returnees.synthetic.draws import categorical, chance, stream, unique_integers
+from returnees.synthetic.draws import categorical, chance, choose, pick, stream, unique_integers, where
 from returnees.synthetic.employers import build_employers
 
 SOURCES = ("survey", "prof_tech", "pi_hr", "soe_staff", "archives", "social_insurance", "fx_accounts")
@@ -19,37 +19,12 @@ DEGREES = ("博士", "硕士", "学士", "无")
 EDUCATION = ("博士研究生", "硕士研究生", "大学本科", "其他")
 ETHNIC_HAN = ("汉族", "土家族", "苗族", "回族", "满族", "蒙古族")
 LATEST_RETURN = np.datetime64("2026-06", "M")
-MOBILE_PREFIXES = (
-    "130 131 132 133 134 135 136 137 138 139 150 151 152 153 155 156 157 158 159 166 173 176 "
-    "177 180 181 182 183 184 185 186 187 188 189 191 193 195 198 199"
-).split()
-PROVINCE_OF = {
-    "11": "北京市",
-    "13": "河北省",
-    "21": "辽宁省",
-    "22": "吉林省",
-    "31": "上海市",
-    "32": "江苏省",
-    "33": "浙江省",
-    "36": "江西省",
-    "37": "山东省",
-    "41": "河南省",
-    "42": "湖北省",
-    "43": "湖南省",
-    "44": "广东省",
-    "45": "广西壮族自治区",
-    "50": "重庆市",
-    "51": "四川省",
-    "52": "贵州省",
-    "53": "云南省",
-    "54": "西藏自治区",
-    "61": "陕西省",
-    "62": "甘肃省",
-    "65": "新疆维吾尔自治区",
-    "81": "香港特别行政区",
-    "82": "澳门特别行政区",
-    "83": "台湾省",
-}
+MOBILE_PREFIXES = ref.words(
+    "130 131 132 133 134 135 136 137 138 139 150 "
+    "151 152 153 155 156 157 158 159 166 173 176 "
+    "177 180 181 182 183 184 185 186 187 188 189 "
+    "191 193 195 198 199"
+)
 # Probability of appearing in a source, by employer kind (see employers.KINDS).
 MEMBERSHIP_BY_KIND = {
     "pi_hr": (0.02, 0.85, 0.02, 0.03, 0.02, 0.02, 0.06, 0.03),
@@ -88,7 +63,7 @@ def _sequences(rng: np.random.Generator, male: np.ndarray) -> np.ndarray:
 
 
 def _twins(rng: np.random.Generator, eligible: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
-    pairs = int(round(n * 0.005))
+    pairs = round(n * 0.005)
     chosen = rng.choice(np.flatnonzero(eligible), size=2 * pairs, replace=False)
     return chosen[:pairs], chosen[pairs:]
 
@@ -114,7 +89,7 @@ def _apply_twins(
         names.full[j] = names.surname[j] + given
         names.latin_given[j] = nm.latin_of(given)
         names.latin_given_hyphen[j] = nm.hyphenated_latin_of(given)
-        names.rare_char[j] = names.rare_non_gbk[j] = False
+        names.rare_non_gbk[j] = False
 
 
 def _citizen_ids(
@@ -186,13 +161,20 @@ def _study(rng: np.random.Generator, birth: np.ndarray) -> dict[str, np.ndarray]
 
 
 def _cert_numbers(rng: np.random.Generator, study: dict[str, np.ndarray]) -> pl.Series:
-    """Degree certificate numbers of the study-abroad service centre, e.g. 教留服认美[2019]03157号."""
+    """Degree certificate numbers of the study-abroad service centre, e.g. 教留服认美[2019]03157号;
+    unique, so a shared number never links two people."""
     n = study["country"].size
     abbr = pl.Series([ref.COUNTRIES[c][5] for c in study["country"]], dtype=pl.String)
-    year = np.minimum(_months(study["returned"]) // 12 + 1970 + (rng.random(n) < 0.3), 2026)
-    serial = pl.Series(rng.integers(0, 100000, n)).cast(pl.String).str.zfill(5)
-    text = "教留服认" + abbr + "[" + pl.Series(year).cast(pl.String) + "]" + serial + "号"
-    return text.zip_with(pl.Series(study["has_cert"]), pl.Series([None] * n, dtype=pl.String))
+    year = pl.Series(np.minimum(_months(study["returned"]) // 12 + 1970 + (rng.random(n) < 0.3), 2026))
+    prefix = "教留服认" + abbr + "[" + year.cast(pl.String) + "]"
+    serial = rng.integers(0, 100000, n)
+    while True:
+        text = prefix + pl.Series(serial).cast(pl.String).str.zfill(5) + "号"
+        text = text.zip_with(pl.Series(study["has_cert"]), pl.repeat(None, n, dtype=pl.String, eager=True))
+        clash = (~text.is_first_distinct() & text.is_not_null()).to_numpy()
+        if not clash.any():
+            return text
+        serial[clash] = rng.integers(0, 100000, int(clash.sum()))
 
 
 def _mobiles(rng: np.random.Generator, n: int) -> pl.Series:
@@ -202,29 +184,25 @@ def _mobiles(rng: np.random.Generator, n: int) -> pl.Series:
 
 
 def _emails(rng: np.random.Generator, names: nm.NameDraw, birth: np.ndarray) -> pl.Series:
+    """Addresses built from the romanised name the way people pick them; made unique by
+    appending digits, as mail providers force people to."""
     n = birth.size
     sur = pl.Series(names.latin_surname, dtype=pl.String).str.to_lowercase()
     giv = pl.Series(names.latin_given, dtype=pl.String).str.to_lowercase()
-    yy = pl.Series(birth.astype("datetime64[Y]").astype(np.int64) % 100).cast(pl.String)
+    yy = pl.Series(birth.astype("datetime64[Y]").astype(np.int64) % 100).cast(pl.String).str.zfill(2)
     digits = pl.Series(rng.integers(10, 1000, n)).cast(pl.String)
     qq = pl.Series(rng.integers(10**5, 10**10, n)).cast(pl.String)
-    domain = pl.Series(
-        np.asarray(ref.EMAIL_DOMAINS, dtype=object)[categorical(rng, n, [6, 3, 2, 3, 2, 1, 1, 1, 0.5])], dtype=pl.String
-    )
     style = categorical(rng, n, [3, 2, 3, 2, 1])
-    local = pl.select(
-        pl.when(pl.lit(pl.Series(style)) == 0)
-        .then(pl.lit(giv + sur + yy))
-        .when(pl.lit(pl.Series(style)) == 1)
-        .then(pl.lit(sur + "." + giv))
-        .when(pl.lit(pl.Series(style)) == 2)
-        .then(pl.lit(sur + giv + digits))
-        .when(pl.lit(pl.Series(style)) == 3)
-        .then(pl.lit(qq))
-        .otherwise(pl.lit(sur.str.slice(0, 1) + giv.str.slice(0, 1) + yy + digits))
-        .alias("v")
-    ).to_series()
-    return local + "@" + pl.Series(np.where(style == 3, "qq.com", domain.to_numpy()))
+    initials = sur.str.slice(0, 1) + giv.str.slice(0, 1)
+    local = choose(style, [giv + sur + yy, sur + "." + giv, sur + giv + digits, qq, initials + yy + digits])
+    domain = pick(ref.EMAIL_DOMAINS, categorical(rng, n, [6, 3, 2, 3, 2, 1, 1, 1, 0.5]))
+    domain = where(style == 3, "qq.com", domain)
+    while True:
+        email = local + "@" + domain
+        clash = (~email.is_first_distinct()).to_numpy()
+        if not clash.any():
+            return email
+        local = where(clash, local + pl.Series(rng.integers(0, 10, n)).cast(pl.String), local)
 
 
 def _employment(rng: np.random.Generator, employers: pl.DataFrame, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -276,9 +254,7 @@ def _hukou(rng: np.random.Generator, address: np.ndarray, district: np.ndarray) 
     """Household registration place: moved to Chongqing, or still where the ID was issued."""
     moved = rng.random(address.size) < 0.7
     street = np.asarray(ref.STREETS, dtype=object)[rng.integers(0, len(ref.STREETS), address.size)]
-    home = np.asarray([PROVINCE_OF.get(a[:2], "") for a in address], dtype=object)
-    local = np.asarray([ids.CQ_DISTRICT_CODES.get(a, "") for a in address], dtype=object)
-    place = np.where(moved, "重庆市" + district + street, home + local)
+    place = np.where(moved, "重庆市" + district + street, ids.place_of(address))
     return pl.Series(place, dtype=pl.String)
 
 
@@ -292,7 +268,7 @@ def build_population(seed: int, persons: int, survey_years: tuple[int, int]) -> 
     minority = np.where((region == 0) & chance(rng, n, 0.01), 1 + chance(rng, n, 0.2), 0)
     names = nm.draw_names(rng, male, minority)
     birth_year = birth.astype("datetime64[Y]").astype(np.int64) + 1970
-    address = ids.draw_address_codes(rng, birth_year, region, minority > 0)
+    address = ids.draw_address_codes(rng, birth_year, region, minority)
     seq = _sequences(rng, male)
     pair = _twins(rng, (region == 0) & (minority == 0) & (seq < 980), n)
     _apply_twins(rng, names, male, birth, address, seq, pair)
@@ -322,16 +298,13 @@ def build_population(seed: int, persons: int, survey_years: tuple[int, int]) -> 
             "male": male,
             "birth": birth,
             "region": region,
-            "minority": minority,
             "ethnicity": pl.Series(ethnic, dtype=pl.String),
             "name": pl.Series(names.full, dtype=pl.String),
             "surname": pl.Series(names.surname, dtype=pl.String),
-            "given": pl.Series(names.given, dtype=pl.String),
             "latin_surname": pl.Series(names.latin_surname, dtype=pl.String),
             "latin_given": pl.Series(names.latin_given, dtype=pl.String),
             "latin_given_hyphen": pl.Series(names.latin_given_hyphen, dtype=pl.String),
             "surname_index": names.surname_index,
-            "rare": names.rare_char,
             "rare_non_gbk": names.rare_non_gbk,
             "citizen_id": citizen_id,
             "passport": passport.zip_with(pl.Series(holds_passport), pl.repeat(None, n, eager=True, dtype=pl.String)),

@@ -29,7 +29,7 @@ MINORITY_SEPARATORS = ("·", "•", ".", "・", "-", "")
 def typo_ids(rng: np.random.Generator, values: pl.Series, mask: np.ndarray) -> pl.Series:
     """18-digit IDs mistyped where ``mask`` holds: wrong check character, one digit
     changed, or two neighbouring digits swapped."""
-    rows = np.flatnonzero(mask & (values.str.len_chars() == 18).fill_null(False).to_numpy())
+    rows = np.flatnonzero(mask & values.str.contains("^[0-9]{17}[0-9X]$").fill_null(False).to_numpy())
     if rows.size == 0:
         return values
     raw = np.frombuffer("".join(values.gather(rows).to_list()).encode(), dtype=np.uint8)
@@ -65,7 +65,7 @@ def format_ids(
     if "lower_x" in rates:
         out = where(chance(rng, n, rates["lower_x"]), out.str.replace("X", "x", literal=True), out)
     if "spaced" in rates:
-        mask = chance(rng, n, rates["spaced"])
+        mask = chance(rng, n, rates["spaced"]) & (out.str.len_chars() == 18).fill_null(False).to_numpy()
         sep = np.where(rng.random(n) < 0.5, " ", "-")
         head, mid, tail = out.str.slice(0, 6), out.str.slice(6, 8), out.str.slice(14)
         spaced = head + pl.Series(sep) + mid + pl.Series(sep) + tail

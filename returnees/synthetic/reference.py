@@ -7,6 +7,12 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+
+def words(text: str) -> tuple[str, ...]:
+    """The space-separated words of ``text`` (compact literals for long word lists)."""
+    return tuple(text.split())
+
+
 # alpha-3, alpha-2, common Chinese, formal Chinese, traditional, English names, cert abbreviation
 COUNTRIES: dict[str, tuple[str, str, str, str, tuple[str, ...], str]] = {
     "USA": ("US", "美国", "美利坚合众国", "美國", ("United States", "USA", "U.S.A."), "美"),
@@ -260,22 +266,28 @@ GOVERNMENT_OFFICES = (
     "重庆市财政局",
     "重庆市外事办公室",
 )
-TRADE_NAMES = (
-    "云启 博源 睿智 海纳 星辰 鼎盛 华创 优途 金桥 德润 中科 天元 嘉禾 蓝海 瑞丰 智联 新程 "
-    "拓维 恒信 维度 山城 两江 渝新 巴蜀 朝天 长江 嘉陵 西部 卓越 聚能 领航 数智 康宁 锐思"
-).split()
-INDUSTRIES = (
-    "科技 信息技术 生物医药 新材料 电子 智能制造 软件 网络科技 教育咨询 商贸 环保科技 "
-    "文化传媒 汽车零部件 机械设备 医疗器械 数据服务 检测技术 咨询服务"
-).split()
-FOREIGN_BRANDS = "博世 西门子 惠普 英业达 广达 仁宝 福特 马自达 ABB 霍尼韦尔 SAP 埃森哲".split()
+TRADE_NAMES = words(
+    "云启 博源 睿智 海纳 星辰 鼎盛 华创 优途 金桥 德润 中科 天元 嘉禾 蓝海 瑞丰 "
+    "智联 新程 拓维 恒信 维度 山城 两江 渝新 巴蜀 朝天 长江 嘉陵 西部 卓越 聚能 "
+    "领航 数智 康宁 锐思"
+)
+INDUSTRIES = words(
+    "科技 信息技术 生物医药 新材料 电子 智能制造 软件 网络科技 教育咨询 "
+    "商贸 环保科技 文化传媒 汽车零部件 机械设备 医疗器械 数据服务 检测技术 咨询服务"
+)
+FOREIGN_BRANDS = words("博世 西门子 惠普 英业达 广达 仁宝 福特 马自达 ABB 霍尼韦尔 SAP 埃森哲")
 
-TITLES: dict[str, tuple[str, ...]] = {
-    "正高级": ("教授", "研究员", "主任医师", "正高级工程师", "正高级会计师"),
-    "副高级": ("副教授", "高级工程师", "副研究员", "副主任医师", "高级经济师", "高级会计师"),
-    "中级": ("讲师", "工程师", "助理研究员", "主治医师", "经济师", "会计师"),
-    "初级": ("助教", "助理工程师", "医师", "助理经济师"),
-}
+# Professional title series: (employer name pattern, titles from 正高级 down to 初级).
+# The last series without a pattern are for everyone else, drawn by weight.
+TITLE_SERIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("医院|疾病预防", ("主任医师", "副主任医师", "主治医师", "医师")),
+    ("大学|学院", ("教授", "副教授", "讲师", "助教")),
+    ("中学", ("正高级教师", "高级教师", "一级教师", "二级教师")),
+    ("研究院|科学院|研究所", ("研究员", "副研究员", "助理研究员", "研究实习员")),
+    ("", ("正高级工程师", "高级工程师", "工程师", "助理工程师")),
+    ("", ("正高级经济师", "高级经济师", "经济师", "助理经济师")),
+    ("", ("正高级会计师", "高级会计师", "会计师", "助理会计师")),
+)
 BANKS = (
     "中国银行重庆市分行",
     "中国银行股份有限公司重庆市分行",
@@ -294,13 +306,12 @@ CUSTODIANS = (
     "重庆市留学人员服务中心",
     "重庆市高校毕业生就业服务中心",
 )
-DEPARTMENTS = (
-    "研发中心 财务部 人力资源部 市场部 技术部 投资发展部 风险管理部 信息中心 战略规划部 "
-    "党群工作部 法务部 国际业务部 生产管理部"
-).split()
-POSITIONS = "工程师 高级工程师 经理 副经理 主管 专员 总监 研究员 分析师 技术专家".split()
-STREETS = "解放碑街道 观音桥街道 南坪街道 杨家坪街道 三峡广场街道 龙溪街道 鱼洞街道 天生街道".split()
-ROADS = "民族路 建新北路 南坪正街 杨家坪正街 沙坪坝正街 新牌坊一路 龙塔路 学府大道".split()
+DEPARTMENTS = words(
+    "研发中心 财务部 人力资源部 市场部 技术部 投资发展部 风险管理部 "
+    "信息中心 战略规划部 党群工作部 法务部 国际业务部 生产管理部"
+)
+POSITIONS = words("工程师 高级工程师 经理 副经理 主管 专员 总监 研究员 分析师 技术专家")
+STREETS = words("解放碑街道 观音桥街道 南坪街道 杨家坪街道 三峡广场街道 龙溪街道 鱼洞街道 天生街道")
 EMAIL_DOMAINS = (
     "163.com",
     "126.com",

@@ -47,7 +47,7 @@ def people(pop: Population, pids: np.ndarray) -> pl.DataFrame:
 def with_duplicates(rng: np.random.Generator, pids: np.ndarray, rate: float) -> tuple[np.ndarray, np.ndarray]:
     """Records for ``pids`` plus a second record for a ``rate`` share of them, shuffled;
     returns the person per record and a flag marking the second records."""
-    extra = rng.choice(pids, size=int(round(rate * pids.size)), replace=False)
+    extra = rng.choice(pids, size=round(rate * pids.size), replace=False)
     out = np.r_[pids, extra]
     second = np.r_[np.zeros(pids.size, bool), np.ones(extra.size, bool)]
     order = rng.permutation(out.size)

@@ -86,7 +86,7 @@ def build(ctx: Context) -> list[Delivery]:
     joined = random_days(rng, work_start, np.full(n, day))
     joined_parts = make_impossible(rng, Ymd.of(joined), chance(rng, n, 0.001))
     current = p["kind"].to_numpy() == emp.PUBLIC
-    status = np.where(current, categorical(rng, n, [92, 3, 3, 2]), np.where(chance(rng, n, 0.5), 1, 3))
+    status = np.where(current, categorical(rng, n, [93, 4, 0, 3]), np.where(chance(rng, n, 0.5), 1, 3))
     status[current & (birth_year < 1966) & chance(rng, n, 0.6)] = 2
     status[second & current] = 3
     post = categorical(rng, n, [20, 70, 10])

@@ -37,11 +37,12 @@ KINDS = ("论文", "专利", "著作", "获奖", "项目", "标准")
 ACHIEVEMENT_LEVELS = ("国际", "国家级", "省部级", "市级", "其他")
 STATUSES = ("已提交", "单位审核", "主管部门审核", "专家评审", "已资助", "未通过")
 PROGRAMME = "重庆市留学人员回国创业创新支持计划"
-TOPICS = (
-    "深度学习 机器视觉 锂离子电池 石墨烯 智能网联汽车 城市轨道交通 山地城市 长江上游生态 中医药 "
-    "肿瘤免疫 大数据 区块链 数字孪生 碳中和 新能源汽车 5G通信 智能制造 页岩气 柑橘 火锅底料"
-).split()
-ASPECTS = "故障诊断 预测模型 优化方法 风险评估 控制策略 关键技术 作用机理 质量检测".split()
+TOPICS = ref.words(
+    "深度学习 机器视觉 锂离子电池 石墨烯 智能网联汽车 城市轨道交通 山地城市 长江上游生态 "
+    "中医药 肿瘤免疫 大数据 区块链 数字孪生 碳中和 新能源汽车 5G通信 智能制造 页岩气 "
+    "柑橘 火锅底料"
+)
+ASPECTS = ref.words("故障诊断 预测模型 优化方法 风险评估 控制策略 关键技术 作用机理 质量检测")
 
 
 def _titles(rng: np.random.Generator, kind: np.ndarray) -> pl.Series:
@@ -148,6 +149,18 @@ def _applications(
     )
 
 
+def _titles_held(rng: np.random.Generator, employer: pl.Series, level: np.ndarray) -> pl.Series:
+    """Title names in the series that fits the employer (hospital, university, school...)."""
+    n = employer.len()
+    general = [k for k, (pattern, _) in enumerate(ref.TITLE_SERIES) if not pattern]
+    series = np.asarray(general)[categorical(rng, n, [70, 20, 10])]
+    for k, (pattern, _) in reversed(list(enumerate(ref.TITLE_SERIES))):
+        if pattern:
+            series = np.where(employer.str.contains(pattern).to_numpy(), k, series)
+    names = [pick([titles[lv] for _, titles in ref.TITLE_SERIES], series) for lv in range(4)]
+    return choose(level, [*names, ""])
+
+
 def build(ctx: Context) -> list[Delivery]:
     """One delivery of persons.csv, achievements.csv and applications.csv (utf-8 with BOM)."""
     rng = stream(ctx.seed, "prof_tech")
@@ -166,7 +179,6 @@ def build(ctx: Context) -> list[Delivery]:
     birth_year = p["birth"].dt.year().to_numpy()
     level = categorical(rng, n, [8, 20, 35, 15, 22])
     level = np.where((birth_year > 1993) & (level < 2), 2 + rng.integers(0, 3, n), level)
-    title_pool = [pick(ref.TITLES[lv], rng.integers(0, len(ref.TITLES[lv]), n)) for lv in LEVELS[:4]]
     returned = p["returned"].to_numpy()
     title_month = random_days(rng, np.minimum(returned + np.timedelta64(365, "D"), day), np.full(n, day))
     abroad = ~chance(rng, n, 0.03)
@@ -212,7 +224,7 @@ def build(ctx: Context) -> list[Delivery]:
                 ),
                 "",
             ),
-            "职称名称": choose(level, [*title_pool, ""]),
+            "职称名称": _titles_held(rng, text(employer["name"]), level),
             "职称级别": pick(LEVELS, level),
             "职称取得时间": where(
                 level == 4, "", render_months(rng, title_month, {"dash": 70, "compact": 20, "cn": 10})

@@ -9,7 +9,7 @@ from returnees.synthetic import employers as emp
 from returnees.synthetic import quirks as q
 from returnees.synthetic import reference as ref
 from returnees.synthetic.dates import Ymd, contradict, random_days, render_dates
-from returnees.synthetic.draws import categorical, chance, choose, pick, stream, where
+from returnees.synthetic.draws import categorical, chance, choose, pick, stream
 from returnees.synthetic.extracts.common import (
     EDUCATION_TEXT,
     Context,
