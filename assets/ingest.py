@@ -4,11 +4,15 @@ import time
 
 import polars as pl
 from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
+from duckdb import DuckDBPyConnection
 
 from pipelines.resources import WarehouseResource
 from sources.contract import SourceSpec, load_contract
-from sources.ingest import QUARANTINE_COLUMNS, load_source
-from warehouse.db import write_table
+from sources.deliveries import Delivery, discover
+from sources.ingest import QUARANTINE_COLUMNS, load_source, table_name
+from warehouse.db import scalar, write_table
+from warehouse.incremental import previous_delivery_dates, reuse_source
+from warehouse.publish import attach_previous
 from warehouse.schema import ensure_run_tables
 
 
@@ -21,9 +25,15 @@ def _bronze_asset(spec: SourceSpec) -> AssetsDefinition:
     )
     def bronze(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
         started = time.perf_counter()
-        load = load_source(warehouse.landing(), spec)
         with warehouse.connect(context.run.run_id) as con:
             ensure_run_tables(con)
+            if not warehouse.full_refresh and _reused_unchanged(con, warehouse, spec):
+                rows = scalar(con, f"SELECT count(*) FROM bronze.{spec.name}")
+                warehouse.report(f"[采集] {spec.name}: 无新交付，沿用上次的 {rows} 行")
+                return MaterializeResult(
+                    metadata={"rows": rows, "reused": True, "seconds": round(time.perf_counter() - started, 2)}
+                )
+            load = load_source(warehouse.landing(), spec)
             for table, frame in load.bronze.items():
                 write_table(con, f"bronze.{table}", frame)
             con.execute("DELETE FROM quarantine WHERE source = ?", [spec.name])
@@ -71,6 +81,16 @@ def _bronze_asset(spec: SourceSpec) -> AssetsDefinition:
         )
 
     return bronze
+
+
+def _reused_unchanged(con: DuckDBPyConnection, warehouse: WarehouseResource, spec: SourceSpec) -> bool:
+    """Take the source over from the last published warehouse if its delivery folders are unchanged."""
+    if not attach_previous(con, warehouse.published()):
+        return False
+    seen = previous_delivery_dates(con, spec.name)
+    found = discover(warehouse.landing(), {spec.name: spec})
+    dates = {d.delivery_date if isinstance(d, Delivery) else d[1] for d in found}
+    return seen == dates and bool(dates) and reuse_source(con, spec.name, [table_name(spec, f) for f in spec.files])
 
 
 bronze_assets = [_bronze_asset(spec) for spec in load_contract().values()]

@@ -6,13 +6,15 @@ import polars as pl
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from dedup.identity import assign_person_ids
-from dedup.link import link_records
+from dedup.link import ScoreCache, link_records
 from dedup.model import model_version
-from dedup.records import RAW_FIELDS, raw_records, standardise_records
+from dedup.records import RAW_FIELDS, raw_records, refresh_records
 from pipelines.resources import WarehouseResource
 from warehouse.db import query, write_table
 from warehouse.decisions import active_decisions
 from warehouse.identity_state import previous_identity, write_identity
+from warehouse.incremental import previous_records, previous_scores
+from warehouse.publish import attach_previous
 
 BRONZE_KEYS = [AssetKey(f"bronze_{source}") for source in RAW_FIELDS]
 
@@ -27,13 +29,21 @@ def records(context: AssetExecutionContext, warehouse: WarehouseResource) -> Mat
     started = time.perf_counter()
     with warehouse.connect(context.run.run_id) as con:
         bronze = {source: query(con, f"SELECT * FROM bronze.{source}") for source in RAW_FIELDS}
-        standardised = standardise_records(raw_records(bronze))
+        reuse = not warehouse.full_refresh and attach_previous(con, warehouse.published())
+        standardised, changes = refresh_records(raw_records(bronze), previous_records(con) if reuse else None)
         write_table(con, "records", standardised)
     by_source = standardised.group_by("source").len().sort("source")
-    warehouse.report(f"[标准化] {standardised.height} 条人员记录")
+    warehouse.report(
+        f"[标准化] {standardised.height} 条人员记录（新增 {changes.added}，变更 {changes.changed}，"
+        f"撤回 {changes.withdrawn}，沿用 {changes.unchanged}），{time.perf_counter() - started:.1f} 秒"
+    )
     return MaterializeResult(
         metadata={
             "rows": standardised.height,
+            "added": changes.added,
+            "changed": changes.changed,
+            "withdrawn": changes.withdrawn,
+            "unchanged": changes.unchanged,
             "valid_citizen_ids": standardised.filter(pl.col("id_kind") == "RIC").height,
             "by_source": {s: n for s, n in by_source.iter_rows()},
             "seconds": round(time.perf_counter() - started, 2),
@@ -51,15 +61,23 @@ def record_clusters(context: AssetExecutionContext, warehouse: WarehouseResource
     started = time.perf_counter()
     with warehouse.connect(context.run.run_id) as con:
         frame = query(con, "SELECT * FROM records")
-        result = link_records(frame, active_decisions(warehouse.published()), settings=warehouse.duckdb_settings())
+        reuse = not warehouse.full_refresh and attach_previous(con, warehouse.published())
+        previous = previous_scores(con) if reuse else None
+        result = link_records(
+            frame,
+            active_decisions(warehouse.published()),
+            cache=ScoreCache(*previous) if previous else None,
+            settings=warehouse.duckdb_settings(),
+        )
         write_table(con, "record_clusters", result.clusters)
         write_table(con, "links", result.links)
+        write_table(con, "link_profiles", result.profile_counts)
         write_table(con, "link_refusals", result.refused)
         write_table(con, "decision_conflicts", result.decision_conflicts)
     clusters = result.clusters["cluster"].n_unique()
     warehouse.report(
         f"[关联] {result.links.height} 对候选, {int(result.links['accepted'].sum())} 对采纳, "
-        f"{result.refused.height} 对因约束拒绝, {clusters} 个聚类"
+        f"{result.refused.height} 对因约束拒绝, {clusters} 个聚类，{time.perf_counter() - started:.1f} 秒"
     )
     return MaterializeResult(
         metadata={

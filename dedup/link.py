@@ -10,7 +10,7 @@ import polars as pl
 from dedup import model
 from dedup.cluster import cluster_groups
 from dedup.constraints import decision_constraints
-from dedup.groups import profiles, with_matching_fields
+from dedup.groups import PROFILE_COLUMNS, profiles, with_matching_fields
 from warehouse.db import DEFAULT_SETTINGS, DuckDBSettings, connect
 
 # Chosen from measured precision/recall on generated truth (see README "Linkage thresholds").
@@ -27,21 +27,98 @@ class LinkResult:
     links: pl.DataFrame  # scored profile pairs with per-comparison weights, mapped to records
     refused: pl.DataFrame  # links refused by a constraint, with the reason
     decision_conflicts: pl.DataFrame  # steward decisions the current data contradicts
+    profile_counts: pl.DataFrame  # profile_hash, n: what the next run's score cache needs
+
+
+@dataclass(frozen=True)
+class ScoreCache:
+    """The last run's scored profile pairs and how often it saw each profile hash."""
+
+    links: pl.DataFrame  # profile_hash_l, profile_hash_r, match_probability, match_weight, mw_*
+    profiles: pl.DataFrame  # profile_hash, n
+
+
+def _hashed(profile_rows: pl.DataFrame, salt: str) -> pl.DataFrame:
+    """Content hash of each profile's compared values, salted with the model version."""
+    values = [pl.col(c).cast(pl.Utf8).fill_null("\x00") for c in PROFILE_COLUMNS if c != "surname_pinyin_candidates"]
+    candidates = pl.col("surname_pinyin_candidates").list.join(",").fill_null("\x00")
+    return profile_rows.with_columns(
+        pl.concat_str([pl.lit(salt), *values, candidates], separator="\x1f").hash(seed=17).alias("profile_hash")
+    )
+
+
+def _score(
+    profile_rows: pl.DataFrame, cache: ScoreCache | None, model_path: Path, settings: DuckDBSettings
+) -> pl.DataFrame:
+    """Scores of all blocked profile pairs: cached where both sides are unchanged, else Splink.
+
+    A profile is new when its hash was not scored last time, or now occurs in more groups than
+    then (a new group holding identical values needs its pairs scored).
+    """
+    counts = profile_rows.group_by("profile_hash").len("n")
+    if cache is None:
+        is_new = pl.Series("is_new", [True] * profile_rows.height)
+        cached = None
+    else:
+        stale = counts.join(cache.profiles, on="profile_hash", how="left", suffix="_before").filter(
+            pl.col("n_before").is_null() | (pl.col("n") > pl.col("n_before"))
+        )
+        is_new = profile_rows["profile_hash"].is_in(stale["profile_hash"].implode())
+        old = profile_rows.filter(~is_new).select("profile_hash", "unique_id", "det_group")
+        cached = (
+            cache.links.unique(subset=["profile_hash_l", "profile_hash_r"])
+            .join(old.rename(lambda c: f"{c}_l"), on="profile_hash_l")
+            .join(old.rename(lambda c: f"{c}_r"), on="profile_hash_r")
+            .filter(pl.col("unique_id_l") != pl.col("unique_id_r"))
+        )
+    scored = None
+    if is_new.any():
+        # Splink works in its own in-memory database so its scratch tables stay out of the warehouse.
+        with connect(":memory:", settings) as con:
+            scored = model.predict(con, profile_rows.drop("profile_hash"), is_new, EVIDENCE_THRESHOLD, model_path)
+    parts = [p for p in (cached, scored) if p is not None and p.height]
+    if not parts:
+        return pl.DataFrame(
+            schema={
+                "unique_id_l": pl.Int64,
+                "unique_id_r": pl.Int64,
+                "det_group_l": pl.Int64,
+                "det_group_r": pl.Int64,
+                "match_probability": pl.Float64,
+                "match_weight": pl.Float64,
+            }
+        )
+    hashes = profile_rows.select("unique_id", "profile_hash")
+    return (
+        pl.concat([p.drop("profile_hash_l", "profile_hash_r", strict=False) for p in parts], how="diagonal_relaxed")
+        .with_columns(
+            pl.min_horizontal("unique_id_l", "unique_id_r").alias("_a"),
+            pl.max_horizontal("unique_id_l", "unique_id_r").alias("_b"),
+        )
+        .unique(subset=["_a", "_b"], keep="first")
+        .drop("_a", "_b")
+        .join(hashes.rename({"unique_id": "unique_id_l", "profile_hash": "profile_hash_l"}), on="unique_id_l")
+        .join(hashes.rename({"unique_id": "unique_id_r", "profile_hash": "profile_hash_r"}), on="unique_id_r")
+        .sort("unique_id_l", "unique_id_r")
+    )
 
 
 def link_records(
     records: pl.DataFrame,
     decisions: pl.DataFrame,
+    cache: ScoreCache | None = None,
     threshold: float = MATCH_THRESHOLD,
     model_path: Path = model.MODEL_PATH,
     settings: DuckDBSettings = DEFAULT_SETTINGS,
 ) -> LinkResult:
-    """Resolve records to clusters of the same person, honouring steward decisions."""
+    """Resolve records to clusters of the same person, honouring steward decisions.
+
+    With a `cache` from the last run, only pairs involving new or changed profiles are scored.
+    """
     matched = with_matching_fields(records)
     profile_rows, record_profile = profiles(matched)
-    # Splink works in its own in-memory database so its scratch tables stay out of the warehouse.
-    with connect(":memory:", settings) as con:
-        scored = model.predict(con, profile_rows, EVIDENCE_THRESHOLD, model_path)
+    profile_rows = _hashed(profile_rows, model.model_version(model_path))
+    scored = _score(profile_rows, cache, model_path, settings)
     groups = matched.group_by("det_group").agg(
         pl.col("id_number").filter(pl.col("id_kind") == "RIC").unique().drop_nulls().alias("valid_ids")
     )
@@ -55,4 +132,5 @@ def link_records(
         .join(representative.rename({"unique_id": "unique_id_r", "record_uid": "record_uid_r"}), on="unique_id_r")
         .with_columns((pl.col("match_probability") >= threshold).alias("accepted"))
     )
-    return LinkResult(clusters, links, refused, constraints.conflicts)
+    profile_counts = profile_rows.group_by("profile_hash").len("n")
+    return LinkResult(clusters, links, refused, constraints.conflicts, profile_counts)

@@ -170,27 +170,59 @@ def train(con: duckdb.DuckDBPyConnection, profiles: pl.DataFrame, out: Path = MO
     return model
 
 
-def predict(
-    con: duckdb.DuckDBPyConnection, profiles: pl.DataFrame, threshold: float, model: Path = MODEL_PATH
-) -> pl.DataFrame:
-    """Score blocked profile pairs; keep pairs at or above `threshold` match probability.
+TF_COLUMNS = ("name", "name_pinyin")
 
-    Returns unique_id_l, unique_id_r, det_group_l, det_group_r, match_probability, match_weight
-    and the per-comparison match weights (`mw_<comparison>`, `mw_tf_adj_<comparison>` for the
-    term-frequency adjustment) that explain each score.
+
+def predict(
+    con: duckdb.DuckDBPyConnection,
+    profiles: pl.DataFrame,
+    is_new: pl.Series,
+    threshold: float,
+    model: Path = MODEL_PATH,
+) -> pl.DataFrame:
+    """Score the blocked pairs that involve at least one new profile (`is_new`).
+
+    Pairs among new profiles come from `predict_within`, pairs between new and old ones from
+    `predict_between`; term frequencies are computed over all current profiles, so a full run
+    (everything new) and an incremental one score a pair identically. Returns unique_id_l,
+    unique_id_r, det_group_l, det_group_r, match_probability, match_weight and the
+    per-comparison match weights (`mw_<comparison>`, `mw_tf_adj_<comparison>`).
     """
     settings = json.loads(model.read_text(encoding="utf-8"))
     settings.pop("model_version", None)
     settings["retain_intermediate_calculation_columns"] = True
     linker = _linker(con, profiles, settings, logging.ERROR)
-    scored = linker.inference.predict(threshold_match_probability=threshold)
-    keep = ["unique_id_l", "unique_id_r", "det_group_l", "det_group_r", "match_probability", "match_weight"]
-    table = scored.physical_name
-    columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-    evidence = [c for c in columns if c.startswith(("mw_", "gamma_"))]
-    frame = con.sql(f"SELECT {', '.join(keep + evidence)} FROM {table}").pl()
-    scored.drop_table_from_database_and_remove_from_cache()
-    return frame
+    db_api = linker._db_api
+    for column in TF_COLUMNS:
+        linker.table_management.compute_tf_table(column)
+    new = db_api.register(profiles.filter(is_new).to_arrow(), table_name="new_profiles")
+    parts = [linker.inference.predict_within(new, threshold_match_probability=threshold)]
+    if not is_new.all():
+        old = db_api.register(profiles.filter(~is_new).to_arrow(), table_name="old_profiles")
+        parts.append(linker.inference.predict_between(new, old, threshold_match_probability=threshold))
+    frames = []
+    for scored in parts:
+        table = scored.physical_name
+        columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+        keep = [
+            c
+            for c in columns
+            if c in ("unique_id_l", "unique_id_r", "det_group_l", "det_group_r", "match_probability", "match_weight")
+            or c.startswith("mw_")
+        ]
+        frames.append(con.sql(f"SELECT {', '.join(keep)} FROM {table}").pl())
+        scored.drop_table_from_database_and_remove_from_cache()
+    return _ordered(pl.concat(frames, how="diagonal_relaxed"))
+
+
+def _ordered(pairs: pl.DataFrame) -> pl.DataFrame:
+    """Put the smaller unique_id on the left (predict_between puts the new profile there)."""
+    swap = pl.col("unique_id_l") > pl.col("unique_id_r")
+    swapped = []
+    for a in ("unique_id", "det_group"):
+        swapped.append(pl.when(swap).then(pl.col(f"{a}_r")).otherwise(pl.col(f"{a}_l")).alias(f"{a}_l"))
+        swapped.append(pl.when(swap).then(pl.col(f"{a}_l")).otherwise(pl.col(f"{a}_r")).alias(f"{a}_r"))
+    return pairs.with_columns(swapped)
 
 
 def model_version(model: Path = MODEL_PATH) -> str:

@@ -6,6 +6,8 @@ standardised once over the union of all sources (so each distinct value is conve
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
 from dedup import standardise as std
@@ -109,6 +111,10 @@ RAW_COLUMNS = [
     "district_raw",
 ]
 
+# Bump when standardisation changes, so that unchanged raw rows are standardised again.
+STANDARDISE_VERSION = "2026.11-1"
+LINEAGE_COLUMNS = ["source", "record_key", "delivery_date", "file", "line_no"]
+
 SEX_CODES = {"男": "M", "女": "F", "M": "M", "F": "F", "MALE": "M", "FEMALE": "F", "1": "M", "2": "F"}
 
 
@@ -131,16 +137,55 @@ def raw_records(bronze: dict[str, pl.DataFrame]) -> pl.DataFrame:
             )
         )
     if not parts:
-        schema = {
-            "record_uid": pl.Utf8,
-            "source": pl.Utf8,
-            "record_key": pl.Utf8,
-            "delivery_date": pl.Utf8,
-            "file": pl.Utf8,
-            "line_no": pl.Int64,
-        } | dict.fromkeys(RAW_COLUMNS, pl.Utf8)
+        schema = (
+            {"raw_hash": pl.UInt64}
+            | {
+                "record_uid": pl.Utf8,
+                "source": pl.Utf8,
+                "record_key": pl.Utf8,
+                "delivery_date": pl.Utf8,
+                "file": pl.Utf8,
+                "line_no": pl.Int64,
+            }
+            | dict.fromkeys(RAW_COLUMNS, pl.Utf8)
+        )
         return pl.DataFrame(schema=schema)
-    return pl.concat(parts)
+    return pl.concat(parts).with_columns(
+        pl.concat_str(
+            [pl.lit(STANDARDISE_VERSION), *[pl.col(c).fill_null("\x00") for c in RAW_COLUMNS]], separator="\x1f"
+        )
+        .hash(seed=11)
+        .alias("raw_hash")
+    )
+
+
+@dataclass(frozen=True)
+class RecordChanges:
+    """How the current records differ from the last run's."""
+
+    added: int
+    changed: int
+    withdrawn: int
+    unchanged: int
+
+
+def refresh_records(raw: pl.DataFrame, previous: pl.DataFrame | None) -> tuple[pl.DataFrame, RecordChanges]:
+    """Standardise new and changed raw rows; keep the last run's result for unchanged ones.
+
+    Returns the records sorted by `record_uid` (so that a run's result does not depend on
+    what it could reuse) and the change counts.
+    """
+    if previous is None or "raw_hash" not in previous.columns:
+        records = standardise_records(raw)
+        return records.sort("record_uid"), RecordChanges(raw.height, 0, 0, 0)
+    standardised = [c for c in previous.columns if c not in (*LINEAGE_COLUMNS, *RAW_COLUMNS)]
+    kept = raw.join(previous.select(standardised), on=["record_uid", "raw_hash"], how="inner")
+    fresh = standardise_records(raw.join(kept.select("record_uid"), on="record_uid", how="anti"))
+    records = pl.concat([kept.select(fresh.columns), fresh]).sort("record_uid")
+    before = previous.select("record_uid")
+    added = raw.join(before, on="record_uid", how="anti").height
+    withdrawn = before.join(raw.select("record_uid"), on="record_uid", how="anti").height
+    return records, RecordChanges(added, fresh.height - added, withdrawn, kept.height)
 
 
 def _clean_code(col: str) -> pl.Expr:

@@ -18,7 +18,9 @@ class WarehouseResource(ConfigurableResource):
     """The landing area read and the DuckDB warehouse built by a run.
 
     A run builds into `<warehouse>.<run>.building` and publishes it over the warehouse file
-    only at the end, so readers never see a half-built warehouse.
+    only at the end, so readers never see a half-built warehouse. Unless `full_refresh` is
+    set, a run takes over from the published warehouse what did not change (see
+    warehouse/incremental.py).
     """
 
     landing_dir: str
@@ -26,6 +28,7 @@ class WarehouseResource(ConfigurableResource):
     memory_limit: str = "4GB"
     threads: int = 2
     echo: bool = False
+    full_refresh: bool = False
 
     def landing(self) -> Path:
         """The landing area root."""

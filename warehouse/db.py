@@ -62,11 +62,20 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None)
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    """Whether a table or view `schema.name` or `name` exists."""
-    schema, _, table = name.rpartition(".")
-    row = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND (? = '' OR schema_name = ?)"
-        " UNION ALL SELECT count(*) FROM duckdb_views() WHERE view_name = ? AND (? = '' OR schema_name = ?)",
-        [table, schema, schema, table, schema, schema],
+    """Whether a table or view `table`, `schema.table` or `database.schema.table` exists."""
+    parts = name.split(".")
+    table = parts[-1]
+    schema = parts[-2] if len(parts) >= 2 else None
+    database = parts[-3] if len(parts) == 3 else None
+    found = con.execute(
+        """
+        SELECT count(*) FROM (
+            SELECT database_name, schema_name, table_name AS name FROM duckdb_tables()
+            UNION ALL SELECT database_name, schema_name, view_name FROM duckdb_views()
+        )
+        WHERE name = $table AND ($schema IS NULL OR schema_name = $schema)
+          AND ($database IS NULL OR database_name = $database)
+        """,
+        {"table": table, "schema": schema, "database": database},
     ).fetchall()
-    return sum(r[0] for r in row) > 0
+    return found[0][0] > 0

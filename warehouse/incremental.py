@@ -1,0 +1,56 @@
+"""What a run can take over from the last published warehouse instead of recomputing.
+
+A source whose delivery folders are exactly those the last run saw is not re-read: its bronze
+tables and bookkeeping rows are copied from the published warehouse (attached as `prev`).
+Records whose raw values are unchanged keep their standardised form; link scores between
+unchanged profiles are reused. `returnees run --full` switches all of this off.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from warehouse.db import query, table_exists
+
+BOOKKEEPING = ("quarantine", "deliveries", "file_counts")
+
+
+def previous_delivery_dates(con: duckdb.DuckDBPyConnection, source: str) -> set[str] | None:
+    """Delivery dates of `source` the last run saw (any status), or None without a previous run."""
+    if not table_exists(con, "prev.main.deliveries"):
+        return None
+    rows = con.execute("SELECT delivery_date FROM prev.main.deliveries WHERE source = ?", [source]).fetchall()
+    return {r[0] for r in rows}
+
+
+def reuse_source(con: duckdb.DuckDBPyConnection, source: str, bronze_tables: list[str]) -> bool:
+    """Copy a source's bronze tables and bookkeeping rows from `prev`; False if any is missing."""
+    if not all(table_exists(con, f"prev.bronze.{t}") for t in bronze_tables):
+        return False
+    con.execute("CREATE SCHEMA IF NOT EXISTS bronze")
+    for table in bronze_tables:
+        con.execute(f"CREATE OR REPLACE TABLE bronze.{table} AS SELECT * FROM prev.bronze.{table}")
+    for table in BOOKKEEPING:
+        con.execute(f"DELETE FROM {table} WHERE source = ?", [source])
+        con.execute(f"INSERT INTO {table} SELECT * FROM prev.main.{table} WHERE source = ?", [source])
+    return True
+
+
+def previous_records(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
+    """The last run's standardised records, or None without a previous run."""
+    if not table_exists(con, "prev.main.records"):
+        return None
+    return query(con, "SELECT * FROM prev.main.records")
+
+
+def previous_scores(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """The last run's scored profile pairs and profile hash counts, or None."""
+    if not (table_exists(con, "prev.main.links") and table_exists(con, "prev.main.link_profiles")):
+        return None
+    links = query(
+        con,
+        "SELECT * EXCLUDE (unique_id_l, unique_id_r, det_group_l, det_group_r, record_uid_l, "
+        "record_uid_r, accepted) FROM prev.main.links",
+    )
+    return links, query(con, "SELECT profile_hash, n FROM prev.main.link_profiles")
