@@ -13,6 +13,7 @@ from sources.ingest import QUARANTINE_COLUMNS, load_source, table_name
 from warehouse.db import scalar, write_table
 from warehouse.incremental import previous_delivery_dates, reuse_source
 from warehouse.publish import attach_previous
+from warehouse.run_log import record_stage
 from warehouse.schema import ensure_run_tables
 
 
@@ -29,6 +30,7 @@ def _bronze_asset(spec: SourceSpec) -> AssetsDefinition:
             ensure_run_tables(con)
             if not warehouse.full_refresh and _reused_unchanged(con, warehouse, spec):
                 rows = scalar(con, f"SELECT count(*) FROM bronze.{spec.name}")
+                record_stage(con, context.run.run_id, f"bronze_{spec.name}", time.perf_counter() - started, rows=rows)
                 warehouse.report(f"[采集] {spec.name}: 无新交付，沿用上次的 {rows} 行")
                 return MaterializeResult(
                     metadata={"rows": rows, "reused": True, "seconds": round(time.perf_counter() - started, 2)}
@@ -58,6 +60,14 @@ def _bronze_asset(spec: SourceSpec) -> AssetsDefinition:
             con.register("_f", load.file_counts.to_arrow())
             con.execute("INSERT INTO file_counts SELECT * FROM _f")
             con.unregister("_f")
+            record_stage(
+                con,
+                context.run.run_id,
+                f"bronze_{spec.name}",
+                time.perf_counter() - started,
+                rows=load.bronze[spec.name].height,
+                quarantined=load.quarantine.height,
+            )
         for warning in load.warnings:
             context.log.warning(warning)
         rejected = [o for o in load.outcomes if o.status == "rejected"]

@@ -15,6 +15,7 @@ from warehouse.decisions import active_decisions
 from warehouse.identity_state import previous_identity, write_identity
 from warehouse.incremental import previous_records, previous_scores
 from warehouse.publish import attach_previous
+from warehouse.run_log import record_stage
 
 BRONZE_KEYS = [AssetKey(f"bronze_{source}") for source in RAW_FIELDS]
 
@@ -32,6 +33,16 @@ def records(context: AssetExecutionContext, warehouse: WarehouseResource) -> Mat
         reuse = not warehouse.full_refresh and attach_previous(con, warehouse.published())
         standardised, changes = refresh_records(raw_records(bronze), previous_records(con) if reuse else None)
         write_table(con, "records", standardised)
+        record_stage(
+            con,
+            context.run.run_id,
+            "records",
+            time.perf_counter() - started,
+            added=changes.added,
+            changed=changes.changed,
+            withdrawn=changes.withdrawn,
+            unchanged=changes.unchanged,
+        )
     by_source = standardised.group_by("source").len().sort("source")
     warehouse.report(
         f"[标准化] {standardised.height} 条人员记录（新增 {changes.added}，变更 {changes.changed}，"
@@ -74,6 +85,14 @@ def record_clusters(context: AssetExecutionContext, warehouse: WarehouseResource
         write_table(con, "link_profiles", result.profile_counts)
         write_table(con, "link_refusals", result.refused)
         write_table(con, "decision_conflicts", result.decision_conflicts)
+        record_stage(
+            con,
+            context.run.run_id,
+            "link",
+            time.perf_counter() - started,
+            scored_pairs=result.links.height,
+            clusters=result.clusters["cluster"].n_unique(),
+        )
     clusters = result.clusters["cluster"].n_unique()
     warehouse.report(
         f"[关联] {result.links.height} 对候选, {int(result.links['accepted'].sum())} 对采纳, "
@@ -99,6 +118,7 @@ def record_clusters(context: AssetExecutionContext, warehouse: WarehouseResource
     description="person_xref：每条当前人员记录所属的稳定主数据人员编号；person_id_history 记录编号事件。",
 )
 def person_xref(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    started = time.perf_counter()
     run_id = context.run.run_id
     with warehouse.connect(run_id) as con:
         previous, next_seq = previous_identity(con, warehouse.published())
@@ -107,6 +127,7 @@ def person_xref(context: AssetExecutionContext, warehouse: WarehouseResource) ->
         write_identity(con, assignment, events, next_seq)
         persons = assignment["person_id"].n_unique()
         churn = _churn(previous, assignment)
+        record_stage(con, run_id, "person_xref", time.perf_counter() - started, persons=persons, id_churn=churn)
     warehouse.report(f"[编号] {persons} 名人员, 既有人员编号变动 {churn}")
     return MaterializeResult(metadata={"persons": persons, "id_churn": churn, "events": events.height})
 

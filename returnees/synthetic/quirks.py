@@ -96,6 +96,8 @@ def _converter() -> opencc.OpenCC:
 def traditional(values: pl.Series) -> pl.Series:
     """Names converted to traditional characters (张伟 -> 張偉)."""
     unique = values.drop_nulls().unique(maintain_order=True).to_list()
+    if not unique:
+        return values
     converted = _converter().convert("\n".join(unique)).split("\n")
     return values.replace(dict(zip(unique, converted, strict=True)))
 
