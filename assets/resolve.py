@@ -17,6 +17,18 @@ from warehouse.incremental import previous_records, previous_scores
 from warehouse.publish import attach_previous
 from warehouse.run_log import record_stage
 
+# One row per link that joined two records, whatever produced it, with the reason.
+LINK_EVIDENCE_VIEW = """
+CREATE OR REPLACE VIEW link_evidence AS
+SELECT record_uid_l, record_uid_r, 'splink' AS kind, match_probability, match_weight, accepted,
+       NULL AS evidence, COLUMNS('^mw_')
+FROM links
+UNION ALL BY NAME
+SELECT record_uid_l, record_uid_r, 'deterministic' AS kind, 1.0 AS match_probability, NULL AS match_weight,
+       true AS accepted, evidence
+FROM deterministic_links
+"""
+
 BRONZE_KEYS = [AssetKey(f"bronze_{source}") for source in RAW_FIELDS]
 
 
@@ -83,6 +95,8 @@ def record_clusters(context: AssetExecutionContext, warehouse: WarehouseResource
         write_table(con, "record_clusters", result.clusters)
         write_table(con, "links", result.links)
         write_table(con, "link_profiles", result.profile_counts)
+        write_table(con, "deterministic_links", result.deterministic)
+        con.execute(LINK_EVIDENCE_VIEW)
         write_table(con, "link_refusals", result.refused)
         write_table(con, "decision_conflicts", result.decision_conflicts)
         record_stage(

@@ -123,3 +123,25 @@ def profiles(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         ),
         mapping.select("record_uid", "unique_id"),
     )
+
+
+def deterministic_links(matched: pl.DataFrame) -> pl.DataFrame:
+    """Why each record of a multi-record group is in it: the key it shares with the group's first record.
+
+    Returns record_uid_l (the group's smallest record uid), record_uid_r, evidence (Chinese).
+    Records joined only through another member (A–B by ID, B–C by SI number) say so.
+    """
+    keyed = matched.select("record_uid", "det_group", "source", *DETERMINISTIC_KEYS)
+    first = keyed.sort("record_uid").group_by("det_group", maintain_order=True).first()
+    pairs = keyed.join(first, on="det_group", suffix="_l").filter(pl.col("record_uid") != pl.col("record_uid_l"))
+    same_si = (pl.col("si_person_no") == pl.col("si_person_no_l")) & (pl.col("source") == pl.col("source_l"))
+    evidence = (
+        pl.when(pl.col("id_number") == pl.col("id_number_l"))
+        .then(pl.lit("相同的有效身份证号"))
+        .when(same_si)
+        .then(pl.lit("相同的社保个人编号"))
+        .when(pl.col("passport_no") == pl.col("passport_no_l"))
+        .then(pl.lit("相同的护照号"))
+        .otherwise(pl.lit("经同组其他记录的身份证号、社保编号或护照号传递"))
+    )
+    return pairs.select("record_uid_l", pl.col("record_uid").alias("record_uid_r"), evidence.alias("evidence"))

@@ -10,7 +10,7 @@ import polars as pl
 from dedup import model
 from dedup.cluster import cluster_groups
 from dedup.constraints import decision_constraints
-from dedup.groups import PROFILE_COLUMNS, profiles, with_matching_fields
+from dedup.groups import PROFILE_COLUMNS, deterministic_links, profiles, with_matching_fields
 from warehouse.db import DEFAULT_SETTINGS, DuckDBSettings, connect
 
 # Chosen from measured precision/recall on generated truth (see README "Linkage thresholds").
@@ -28,6 +28,7 @@ class LinkResult:
     refused: pl.DataFrame  # links refused by a constraint, with the reason
     decision_conflicts: pl.DataFrame  # steward decisions the current data contradicts
     profile_counts: pl.DataFrame  # profile_hash, n: what the next run's score cache needs
+    deterministic: pl.DataFrame  # record_uid_l, record_uid_r, evidence: why records share a group
 
 
 @dataclass(frozen=True)
@@ -133,4 +134,4 @@ def link_records(
         .with_columns((pl.col("match_probability") >= threshold).alias("accepted"))
     )
     profile_counts = profile_rows.group_by("profile_hash").len("n")
-    return LinkResult(clusters, links, refused, constraints.conflicts, profile_counts)
+    return LinkResult(clusters, links, refused, constraints.conflicts, profile_counts, deterministic_links(matched))
