@@ -43,12 +43,13 @@ def deterministic_groups(records: pl.DataFrame) -> pl.Series:
     cols: list[np.ndarray] = []
     offset = n
     for key in DETERMINISTIC_KEYS:
-        # `si_person_no` is namespaced by source so other sources' numbers cannot collide.
-        values = records.select(
-            pl.when(pl.col(key).is_not_null()).then(
-                pl.col("source") + "|" + pl.col(key) if key == "si_person_no" else pl.col(key)
-            )
-        ).to_series()
+        if key == "id_number":
+            values = _id_key_of_compatible_names(records)
+        elif key == "si_person_no":
+            # Namespaced by source so that other sources' numbers cannot collide.
+            values = records.select(pl.col("source") + "|" + pl.col(key)).to_series()
+        else:
+            values = records[key]
         present = values.is_not_null().to_numpy()
         codes = values.rank("dense").to_numpy()
         idx = np.flatnonzero(present)
@@ -60,6 +61,29 @@ def deterministic_groups(records: pl.DataFrame) -> pl.Series:
     graph = coo_matrix((np.ones(len(r), dtype=np.int8), (r, c)), shape=(offset, offset))
     _, labels = connected_components(graph, directed=False)
     return pl.Series("det_group", labels[:n], dtype=pl.Int64)
+
+
+def _id_key_of_compatible_names(records: pl.DataFrame) -> pl.Series:
+    """The valid ID number as a joining key, unless the record's name is not its holder's.
+
+    The holder's name is the most frequent surname and given-name pinyin among the records
+    carrying that number. A record sharing neither with it (an ID copied onto someone else's
+    record) does not join by the number; Splink weighs it like any other record.
+    """
+    pinyin = ("surname_pinyin", "given_pinyin")
+    holder = (
+        records.filter(pl.col("id_number").is_not_null())
+        .group_by("id_number")
+        .agg([pl.col(c).drop_nulls().mode().sort().first().alias(f"holder_{c}") for c in pinyin])
+    )
+    checked = records.select("id_number", *pinyin).join(holder, on="id_number", how="left", maintain_order="left")
+    compatible = (
+        pl.col("surname_pinyin").is_null()
+        | pl.col("given_pinyin").is_null()
+        | (pl.col("surname_pinyin") == pl.col("holder_surname_pinyin"))
+        | (pl.col("given_pinyin") == pl.col("holder_given_pinyin"))
+    )
+    return checked.select(pl.when(compatible).then(pl.col("id_number"))).to_series()
 
 
 def with_matching_fields(records: pl.DataFrame) -> pl.DataFrame:
