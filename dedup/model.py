@@ -16,7 +16,8 @@ import duckdb
 import polars as pl
 
 MODEL_PATH = Path(__file__).parent / "model" / "splink_model.json"
-MODEL_VERSION = "2026.11-1"
+MODEL_VERSION = "2026.11-2"
+PROBABILITY_FLOOR = 1e-4
 
 BLOCKING_RULES = [
     "l.id_prefix14 = r.id_prefix14",
@@ -49,7 +50,8 @@ def _exact_comparison(col: str, description: str) -> dict[str, Any]:
         "comparison_description": description,
         "comparison_levels": [
             _null(col),
-            _level(f'"{col}_l" = "{col}_r"', "相同"),
+            # Unique codes rarely agree by chance: a prior for when random sampling sees no agreement.
+            _level(f'"{col}_l" = "{col}_r"', "相同", u_probability=1e-6),
             _level("ELSE", "不同"),
         ],
     }
@@ -68,6 +70,9 @@ def comparisons() -> list[dict[str, Any]]:
                 "AND regexp_full_match(name_r, replace(name_l, '?', '.')) "
                 "OR regexp_full_match(name_l, replace(name_r, '?', '.'))",
                 "汉字姓名相同（生僻字以?代替）",
+                # Too rare to observe in training samples: start from a prior instead.
+                m_probability=0.002,
+                u_probability=1e-7,
             ),
             _level(
                 "name_pinyin_l = name_pinyin_r",
@@ -79,6 +84,8 @@ def comparisons() -> list[dict[str, Any]]:
                 "given_pinyin_l = given_pinyin_r AND (list_contains(surname_pinyin_candidates_l, surname_pinyin_r) "
                 "OR list_contains(surname_pinyin_candidates_r, surname_pinyin_l))",
                 "护照拼写姓氏候选一致，名相同",
+                m_probability=0.01,
+                u_probability=1e-6,
             ),
             _level("name_tokens_l = name_tokens_r", "拼音姓名相同（姓、名顺序颠倒）"),
             _level(
@@ -153,7 +160,7 @@ def _linker(con: duckdb.DuckDBPyConnection, profiles: pl.DataFrame, settings: di
 
 
 def train(con: duckdb.DuckDBPyConnection, profiles: pl.DataFrame, out: Path = MODEL_PATH) -> dict[str, Any]:
-    """Estimate u by random sampling and m by EM on two independent blockings; save the model."""
+    """Estimate u by random sampling and m by EM on three independent blockings; save the model."""
     from splink import block_on
 
     linker = _linker(con, profiles, base_settings(), logging.WARNING)
@@ -163,7 +170,9 @@ def train(con: duckdb.DuckDBPyConnection, profiles: pl.DataFrame, out: Path = MO
     linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=1)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("id_prefix14"))
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("name_pinyin", "birth_year"))
-    model = linker.misc.save_model_to_json()
+    # The ID comparison reads name and ID columns, so it is only trained by a blocking on neither.
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob", "surname_pinyin"))
+    model = _smoothed(linker.misc.save_model_to_json())
     model["model_version"] = MODEL_VERSION
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(model, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -171,6 +180,20 @@ def train(con: duckdb.DuckDBPyConnection, profiles: pl.DataFrame, out: Path = MO
 
 
 TF_COLUMNS = ("name", "name_pinyin")
+
+
+def _smoothed(model: dict[str, Any]) -> dict[str, Any]:
+    """Floor trained probabilities: a level never seen in training must not veto or force a match.
+
+    EM on generated data can drive an m or u to 0 (e.g. nobody there has two e-mail addresses),
+    which would make one disagreement outweigh everything else on real data.
+    """
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            for key in ("m_probability", "u_probability"):
+                if level.get(key) is not None:
+                    level[key] = max(level[key], PROBABILITY_FLOOR)
+    return model
 
 
 def predict(
