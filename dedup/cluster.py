@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import polars as pl
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 
 class _Clusters:
@@ -43,17 +46,85 @@ def cluster_groups(
     must_link: Iterable[tuple[int, int]] = (),
     cannot_link: Iterable[tuple[int, int]] = (),
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Assign a cluster number to every group.
+    """Assign a cluster number (the smallest group number in it) to every group.
 
     `groups`: det_group, valid_ids (list of valid citizen IDs in the group).
     `links`: det_group_l, det_group_r, match_probability (one row per scored pair).
     Returns `(assignment, refused)`: det_group → cluster, and the links refused by a constraint.
+
+    Connected components are found in bulk first; only the few components that a constraint
+    could split (two valid IDs, or both sides of a steward's cannot-link) are resolved link by
+    link, strongest first.
     """
+    must = list(must_link)
+    cannot = {(min(a, b), max(a, b)) for a, b in cannot_link}
+    edges = (
+        links.filter(pl.col("det_group_l") != pl.col("det_group_r"))
+        .select(
+            pl.min_horizontal("det_group_l", "det_group_r").alias("a"),
+            pl.max_horizontal("det_group_l", "det_group_r").alias("b"),
+            "match_probability",
+        )
+        .group_by("a", "b")
+        .agg(pl.col("match_probability").max())
+    )
+    component = _components(groups["det_group"], edges, must)
+    contested = _contested(groups, component, cannot)
+    bulk = component.join(contested, on="component", how="anti")
+    bulk = bulk.with_columns(pl.col("det_group").min().over("component").alias("cluster")).select(
+        "det_group", "cluster"
+    )
+    inside = component.join(contested, on="component").select("det_group")
+    resolved, refused = _resolve(
+        groups.join(inside, on="det_group"),
+        edges.join(inside.rename({"det_group": "a"}), on="a"),
+        must,
+        cannot,
+    )
+    return pl.concat([bulk, resolved]).sort("det_group"), refused
+
+
+def _components(nodes: pl.Series, edges: pl.DataFrame, must: list[tuple[int, int]]) -> pl.DataFrame:
+    """det_group → component over scored links and must-links, ignoring constraints."""
+    index = {g: i for i, g in enumerate(nodes.to_list())}
+    pairs = edges.select("a", "b").rows() + must
+    rows = np.array([index[a] for a, _ in pairs], dtype=np.int64)
+    cols = np.array([index[b] for _, b in pairs], dtype=np.int64)
+    graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(len(index), len(index)))
+    _, labels = connected_components(graph, directed=False)
+    return pl.DataFrame(
+        {"det_group": nodes, "component": labels}, schema={"det_group": pl.Int64, "component": pl.Int64}
+    )
+
+
+def _contested(groups: pl.DataFrame, component: pl.DataFrame, cannot: set[tuple[int, int]]) -> pl.DataFrame:
+    """Components holding two different valid IDs or both sides of a cannot-link."""
+    ids = (
+        groups.select("det_group", "valid_ids")
+        .explode("valid_ids")
+        .drop_nulls()
+        .join(component, on="det_group")
+        .group_by("component")
+        .agg(pl.col("valid_ids").n_unique().alias("n"))
+        .filter(pl.col("n") > 1)
+        .select("component")
+    )
+    where = dict(component.iter_rows()) if cannot else {}
+    split = [where[a] for a, b in cannot if a in where and b in where and where[a] == where[b]]
+    return pl.concat([ids, pl.DataFrame({"component": split}, schema={"component": pl.Int64})]).unique()
+
+
+def _resolve(
+    groups: pl.DataFrame, edges: pl.DataFrame, must: list[tuple[int, int]], forbidden: set[tuple[int, int]]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Kruskal order under constraints for the contested components."""
     ids_by_group = {g: frozenset(ids) for g, ids in groups.select("det_group", "valid_ids").iter_rows() if ids}
     clusters = _Clusters(ids_by_group)
-    forbidden = {(min(a, b), max(a, b)) for a, b in cannot_link}
+    members = set(groups["det_group"].to_list())
     refused: list[tuple[int, int, float, str]] = []
-    for a, b in must_link:
+    for a, b in must:
+        if a not in members or b not in members:
+            continue
         ra, rb = clusters.find(a), clusters.find(b)
         if ra == rb:
             continue
@@ -61,16 +132,7 @@ def cluster_groups(
             refused.append((a, b, 1.0, "数据管理员的决定互相矛盾（同时要求合并与分开）"))
         else:
             clusters.union(ra, rb)
-    strongest = (
-        links.filter(pl.col("det_group_l") != pl.col("det_group_r"))
-        .with_columns(
-            pl.min_horizontal("det_group_l", "det_group_r").alias("a"),
-            pl.max_horizontal("det_group_l", "det_group_r").alias("b"),
-        )
-        .group_by("a", "b")
-        .agg(pl.col("match_probability").max())
-        .sort(["match_probability", "a", "b"], descending=[True, False, False])
-    )
+    strongest = edges.sort(["match_probability", "a", "b"], descending=[True, False, False])
     for a, b, p in strongest.iter_rows():
         ra, rb = clusters.find(a), clusters.find(b)
         if ra == rb:
@@ -81,9 +143,9 @@ def cluster_groups(
             refused.append((a, b, p, "合并后同一人员将有两个不同的有效身份证号"))
         else:
             clusters.union(ra, rb)
-    all_groups = groups["det_group"].to_list()
+    nodes = groups["det_group"].to_list()
     assignment = pl.DataFrame(
-        {"det_group": all_groups, "cluster": [clusters.find(g) for g in all_groups]},
+        {"det_group": nodes, "cluster": [clusters.find(g) for g in nodes]},
         schema={"det_group": pl.Int64, "cluster": pl.Int64},
     )
     refused_frame = pl.DataFrame(

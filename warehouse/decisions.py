@@ -15,6 +15,7 @@ Actions and the records they name (`record_uids`):
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,7 +108,7 @@ def active_decisions(warehouse: Path) -> pl.DataFrame:
     path = decisions_path(warehouse)
     if not path.is_file():
         return pl.DataFrame(schema=schema)
-    with duckdb.connect(str(path), read_only=True) as con:
+    with open_decisions(path, read_only=True) as con:
         if not table_exists(con, "steward_decisions"):
             return pl.DataFrame(schema=schema)
         return con.sql(
@@ -118,3 +119,13 @@ def active_decisions(warehouse: Path) -> pl.DataFrame:
             ORDER BY decision_id
             """
         ).pl()
+
+
+def open_decisions(path: Path, read_only: bool, attempts: int = 25, pause: float = 0.2) -> duckdb.DuckDBPyConnection:
+    """Connect to a decisions file, retrying while another process (console or run) holds it."""
+    for _ in range(attempts - 1):
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException:
+            time.sleep(pause)
+    return duckdb.connect(str(path), read_only=read_only)
