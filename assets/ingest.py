@@ -3,13 +3,15 @@
 import time
 
 import polars as pl
-from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Failure, MaterializeResult, MetadataValue, asset
 from duckdb import DuckDBPyConnection
 
 from pipelines.resources import WarehouseResource
+from quality.gate import apply_quality_gate
+from quality.results import carry_previous
 from sources.contract import SourceSpec, load_contract
 from sources.deliveries import Delivery, discover
-from sources.ingest import QUARANTINE_COLUMNS, load_source, table_name
+from sources.ingest import QUARANTINE_COLUMNS, DeliveryOutcome, load_source, table_name
 from warehouse.db import scalar, write_table
 from warehouse.incremental import previous_delivery_dates, reuse_source
 from warehouse.publish import attach_previous
@@ -22,6 +24,7 @@ def _bronze_asset(spec: SourceSpec) -> AssetsDefinition:
         name=f"bronze_{spec.name}",
         group_name="ingest",
         kinds={"polars", "duckdb"},
+        deps=[AssetKey("building_warehouse")],
         description=f"{spec.title}（{spec.name}）：当前交付的每一行原始文本，带来源、交付日期、文件和行号。",
     )
     def bronze(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
@@ -29,6 +32,7 @@ def _bronze_asset(spec: SourceSpec) -> AssetsDefinition:
         with warehouse.connect(context.run.run_id) as con:
             ensure_run_tables(con)
             if not warehouse.full_refresh and _reused_unchanged(con, warehouse, spec):
+                carry_previous(con, spec.name, context.run.run_id)
                 rows = scalar(con, f"SELECT count(*) FROM bronze.{spec.name}")
                 record_stage(con, context.run.run_id, f"bronze_{spec.name}", time.perf_counter() - started, rows=rows)
                 warehouse.report(f"[采集] {spec.name}: 无新交付，沿用上次的 {rows} 行")
@@ -36,6 +40,8 @@ def _bronze_asset(spec: SourceSpec) -> AssetsDefinition:
                     metadata={"rows": rows, "reused": True, "seconds": round(time.perf_counter() - started, 2)}
                 )
             load = load_source(warehouse.landing(), spec)
+            _refuse_vanished_source(con, warehouse, spec, load.outcomes)
+            load = apply_quality_gate(con, warehouse.landing(), warehouse.published(), spec, load, context.run.run_id)
             for table, frame in load.bronze.items():
                 write_table(con, f"bronze.{table}", frame)
             con.execute("DELETE FROM quarantine WHERE source = ?", [spec.name])
@@ -91,6 +97,20 @@ def _bronze_asset(spec: SourceSpec) -> AssetsDefinition:
         )
 
     return bronze
+
+
+def _refuse_vanished_source(
+    con: DuckDBPyConnection, warehouse: WarehouseResource, spec: SourceSpec, outcomes: list[DeliveryOutcome]
+) -> None:
+    """Stop the run when a source that had a current delivery has none now (an unmounted landing area
+    would otherwise withdraw every record and retire every person)."""
+    if any(o.status == "current" for o in outcomes) or not attach_previous(con, warehouse.published()):
+        return
+    if previous_delivery_dates(con, spec.name):
+        raise Failure(
+            description=f"来源 {spec.name} 上次有当前交付，本次在落地区中找不到任何有效交付"
+            "（落地区可能未挂载或被清空），本次不发布。"
+        )
 
 
 def _reused_unchanged(con: DuckDBPyConnection, warehouse: WarehouseResource, spec: SourceSpec) -> bool:

@@ -3,13 +3,24 @@
 from dagster import Definitions
 
 from assets.ingest import bronze_assets
-from assets.publish import published_warehouse
+from assets.publish import building_warehouse, published_warehouse
+from assets.quality import quality_checks
 from assets.resolve import person_xref, record_clusters, records
+from assets.serve import serve_assets, serve_checks
 from pipelines.jobs import new_delivery_sensor, nightly_job, nightly_schedule
 from pipelines.resources import default_warehouse
 
 defs = Definitions(
-    assets=[*bronze_assets, records, record_clusters, person_xref, published_warehouse],
+    assets=[
+        building_warehouse,
+        *bronze_assets,
+        records,
+        record_clusters,
+        person_xref,
+        published_warehouse,
+        *serve_assets,
+    ],
+    asset_checks=[*serve_checks, *quality_checks],
     jobs=[nightly_job],
     schedules=[nightly_schedule],
     sensors=[new_delivery_sensor],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from sources.contract import load_contract
 from warehouse.db import query
 
 
@@ -34,5 +35,35 @@ def file_accounting(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         LEFT JOIN kept k USING (source, delivery_date, file)
         LEFT JOIN held h USING (source, delivery_date, file)
         ORDER BY f.source, f.file
+        """,
+    )
+
+
+def record_accounting(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Per person file: rows kept in bronze, rows that became `records`, and the difference."""
+    sources = [
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'bronze' AND database_name = current_database()"
+            " AND table_name IN (SELECT unnest(?))",
+            [list(load_contract())],
+        ).fetchall()
+    ]
+    kept = (
+        " UNION ALL ".join(
+            f"SELECT source, delivery_date, file, count(*) AS n FROM bronze.{s} GROUP BY ALL" for s in sorted(sources)
+        )
+        or "SELECT NULL::VARCHAR source, NULL::VARCHAR delivery_date, NULL::VARCHAR file, 0::BIGINT n WHERE false"
+    )
+    return query(
+        con,
+        f"""
+        WITH kept AS ({kept}),
+        made AS (SELECT source, delivery_date, file, count(*) AS n FROM records GROUP BY ALL)
+        SELECT coalesce(k.source, m.source) AS source, coalesce(k.delivery_date, m.delivery_date) AS delivery_date,
+               coalesce(k.file, m.file) AS file, coalesce(k.n, 0) AS rows_kept, coalesce(m.n, 0) AS records,
+               coalesce(k.n, 0) - coalesce(m.n, 0) AS unaccounted
+        FROM kept k FULL JOIN made m USING (source, delivery_date, file)
+        ORDER BY 1, 3
         """,
     )

@@ -24,7 +24,11 @@ def _run(args: argparse.Namespace) -> int:
 
     try:
         summary = run_nightly(
-            Path(args.landing), Path(args.warehouse), memory_limit=args.memory_limit, threads=args.threads
+            Path(args.landing),
+            Path(args.warehouse),
+            memory_limit=args.memory_limit,
+            threads=args.threads,
+            full=args.full,
         )
     except RunFailed as exc:
         print(f"运行失败：{exc}", file=sys.stderr)
@@ -64,6 +68,29 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _quality(args: argparse.Namespace) -> int:
+    from quality.report import quality_report
+
+    warehouse = Path(args.warehouse)
+    if not warehouse.is_file():
+        print(f"数仓文件不存在：{warehouse}", file=sys.stderr)
+        return 1
+    print(quality_report(warehouse))
+    return 0
+
+
+def _console(args: argparse.Namespace) -> int:
+    from console.commands import run_console
+
+    return run_console(args)
+
+
+def _users_add(args: argparse.Namespace) -> int:
+    from console.commands import users_add
+
+    return users_add(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="returnees", description="留学回国人才主数据平台")
@@ -80,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--warehouse", required=True)
     run.add_argument("--memory-limit", default=os.environ.get("RETURNEES_DUCKDB_MEMORY", "4GB"))
     run.add_argument("--threads", type=int, default=int(os.environ.get("RETURNEES_DUCKDB_THREADS", "2")))
+    run.add_argument("--full", action="store_true", help="不沿用上次结果，从全部当前交付重建（人员编号保持不变）")
     run.set_defaults(func=_run)
 
     sc = sub.add_parser("score", help="对照 truth.csv 评估 person_xref")
@@ -91,6 +119,24 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--landing", required=True)
     tr.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "dedup" / "model" / "splink_model.json"))
     tr.set_defaults(func=_train)
+
+    qa = sub.add_parser("quality", help="显示最近一次运行的质量检查结果和按来源、原因汇总的隔离区")
+    qa.add_argument("--warehouse", required=True)
+    qa.set_defaults(func=_quality)
+
+    con = sub.add_parser("console", help="启动数据管理员控制台（网页，需环境变量 RETURNEES_CONSOLE_SECRET）")
+    con.add_argument("--warehouse", required=True)
+    con.add_argument("--port", type=int, default=8080)
+    con.add_argument("--host", default="127.0.0.1")
+    con.set_defaults(func=_console)
+    users = sub.add_parser("users", help="管理控制台用户")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    add = users_sub.add_parser("add", help="添加用户（密码从标准输入或交互提示读取，不写在命令行上）")
+    add.add_argument("--warehouse", required=True)
+    add.add_argument("--username", required=True)
+    add.add_argument("--role", required=True, choices=["steward", "viewer"])
+    add.add_argument("--password-stdin", action="store_true", help="从标准输入读取一行作为密码")
+    add.set_defaults(func=_users_add)
     return parser
 
 

@@ -2,61 +2,93 @@
 
 from __future__ import annotations
 
-import fcntl
-import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from dagster import DagsterEvent
+
+UNCHANGED = "已发布的数仓保持不变"
 
 
 class RunFailed(Exception):
     """The run did not publish; the message is the one-line reason."""
 
 
-@contextmanager
-def run_lock(warehouse: Path) -> Iterator[None]:
-    """Hold an exclusive lock beside the warehouse; a crashed run's lock dies with its process."""
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = warehouse.with_name(warehouse.name + ".lock")
-    with lock_path.open("w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RunFailed(f"另一个运行正在写入 {warehouse}，本次运行被拒绝") from None
-        fh.write(str(os.getpid()))
-        fh.flush()
-        yield
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
-def run_nightly(landing: Path, warehouse: Path, memory_limit: str = "4GB", threads: int = 2) -> str:
-    """Execute the `nightly` job headless; return a summary, raise RunFailed on failure."""
+def failure_reason(events: Sequence[DagsterEvent]) -> str:
+    """One line for the operator: the first failed step and what went wrong in it."""
+    for event in events:
+        if not event.is_step_failure or event.step_failure_data is None:
+            continue
+        data = event.step_failure_data
+        if data.user_failure_data is not None and data.user_failure_data.description:
+            detail = data.user_failure_data.description
+        elif data.error is not None:
+            error = data.error
+            while error.cause is not None:  # the framework's wrapper around the code's own error
+                error = error.cause
+            detail = error.message
+        else:
+            detail = "步骤失败"
+        return f"{event.step_key}: {_first_line(detail)}"
+    run_failure = next((e for e in events if e.is_run_failure), None)
+    return _first_line(run_failure.message or "") if run_failure is not None else "作业失败"
+
+
+def run_nightly(landing: Path, warehouse: Path, memory_limit: str = "4GB", threads: int = 2, full: bool = False) -> str:
+    """Execute the `nightly` job headless; return a summary, raise RunFailed on failure.
+
+    Holds the warehouse's run lock for the whole run, taken before the heavy imports so a
+    second run is refused at once, and reads the summary before letting go of it.
+    """
     if not landing.is_dir():
         raise RunFailed(f"落地区不存在：{landing}")
-    from dagster import DagsterInstance
+    from warehouse.publish import RunLocked, run_lock
+
+    started = time.perf_counter()
+    try:
+        with run_lock(warehouse):
+            return _execute(landing, warehouse, memory_limit, threads, full, started)
+    except RunLocked as exc:
+        raise RunFailed(str(exc)) from None
+
+
+def _execute(landing: Path, warehouse: Path, memory_limit: str, threads: int, full: bool, started: float) -> str:
+    import duckdb
+    from dagster import DagsterError, DagsterInstance
 
     from pipelines.definitions import defs
     from pipelines.resources import WarehouseResource
 
-    started = time.perf_counter()
     resource = WarehouseResource(
-        landing_dir=str(landing), warehouse_path=str(warehouse), memory_limit=memory_limit, threads=threads, echo=True
+        landing_dir=str(landing),
+        warehouse_path=str(warehouse),
+        memory_limit=memory_limit,
+        threads=threads,
+        echo=True,
+        full_refresh=full,
     )
-    job = defs.resolve_job_def("nightly")
-    with run_lock(warehouse), DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            resources={"warehouse": resource},
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-            raise_on_error=False,
-        )
-    if not result.success:
-        failures = [e for e in result.all_events if e.is_step_failure]
-        reason = failures[0].step_failure_data.error.message.strip().splitlines()[0] if failures else "作业失败"
-        raise RunFailed(f"{failures[0].step_key if failures else 'nightly'}: {reason}")
-    return summarize(warehouse, time.perf_counter() - started)
+    try:
+        with DagsterInstance.ephemeral() as instance:
+            result = defs.resolve_job_def("nightly").execute_in_process(
+                instance=instance,
+                resources={"warehouse": resource},
+                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+                raise_on_error=False,
+            )
+        if not result.success:
+            raise RunFailed(f"{failure_reason(result.all_events)}；{UNCHANGED}")
+        return summarize(warehouse, time.perf_counter() - started)
+    except (DagsterError, duckdb.Error, OSError) as exc:
+        raise RunFailed(f"{type(exc).__name__}: {_first_line(str(exc))}") from exc
 
 
 def summarize(warehouse: Path, seconds: float) -> str:

@@ -42,14 +42,21 @@ class ManifestError(Exception):
     """The delivery does not match its manifest; it is rejected whole."""
 
 
+def _text(value: object) -> str:
+    """A manifest string; one holding an invalid Unicode escape raises (UnicodeEncodeError is a ValueError)."""
+    text = str(value)
+    text.encode("utf-8")
+    return text
+
+
 def _parse_manifest(path: Path) -> tuple[ManifestFile, ...]:
     try:
         raw = json.loads(path.read_text(encoding="utf-8-sig"))
         return tuple(
-            ManifestFile(name=str(f["name"]), rows=int(f["rows"]), sha256=str(f["sha256"]).lower())
+            ManifestFile(name=_text(f["name"]), rows=int(f["rows"]), sha256=_text(f["sha256"]).lower())
             for f in raw["files"]
         )
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
         raise ManifestError(f"清单 {MANIFEST} 无法解析: {exc}") from exc
 
 
@@ -92,6 +99,8 @@ def check_files(delivery: Delivery, spec: SourceSpec) -> list[str]:
     """
     warnings: list[str] = []
     listed = {f.name for f in delivery.files}
+    if len(listed) != len(delivery.files):
+        raise ManifestError("清单重复列出了同一个文件")
     if not any(spec.person_file.matches(name) for name in listed):
         raise ManifestError(f"清单中没有人员文件 {spec.person_file.name}")
     for f in delivery.files:
@@ -100,7 +109,10 @@ def check_files(delivery: Delivery, spec: SourceSpec) -> list[str]:
         path = delivery.path / f.name
         if not path.is_file():
             raise ManifestError(f"清单列出的文件 {f.name} 不存在")
-        actual = sha256_of(path)
+        try:
+            actual = sha256_of(path)
+        except OSError as exc:
+            raise ManifestError(f"清单列出的文件 {f.name} 无法读取 ({exc.strerror or exc})") from exc
         if actual != f.sha256:
             raise ManifestError(f"{f.name} 的 sha256 与清单不符（清单 {f.sha256[:12]}…，实际 {actual[:12]}…）")
     for extra in sorted(p.name for p in delivery.path.iterdir() if p.is_file()):

@@ -2,13 +2,15 @@
 
 Every data record of a file ends up either in `FileRead.rows` (one row per record, every
 contract column as raw text, with its physical line number) or in `FileRead.quarantine`
-(line number, raw content, reason). Problems that make the whole file unusable (not a
-workbook, a cut gzip, a missing contract column, the wrong encoding) raise `StructuralError`,
-which rejects the delivery.
+(line number, raw content as delivered, reason). Problems that make the whole file unusable
+(unreadable, not a workbook, a cut gzip, a missing contract column, the wrong encoding, no
+header) raise `StructuralError`, which rejects the delivery. Nothing else is raised, whatever
+the bytes.
 
-CSV is split with Python's `csv` module rather than a bulk reader because the contract needs
-physical line numbers and a per-record width check (quoted fields span lines, the last line
-may be cut); the parsed columns go straight into polars.
+CSV is split with Python's `csv` module (strict quoting) rather than a bulk reader because the
+contract needs physical line numbers, the delivered text of a rejected record and a per-record
+width check (quoted fields span lines, the last line may be cut); the parsed columns go
+straight into polars.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import csv
 import gzip
 import io
 import json
+import re
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,10 +31,18 @@ from sources.contract import FileSpec
 
 # Excel keeps 15 significant digits: a number this large has lost digits already.
 EXCEL_PRECISION_LIMIT = 1e15
-# Share of undecodable records beyond which the file is taken to be in the wrong encoding.
-MAX_UNDECODABLE_SHARE = 0.5
+# Share of rejected records beyond which the file is taken to be in the wrong format.
+MAX_REJECTED_SHARE = 0.5
+# Share of undecodable characters beyond which the file is taken to be in the wrong encoding.
+MAX_UNDECODABLE_CHAR_SHARE = 1 / 20
+# Encodings tried, for the rejection message only, when a file does not read as its contract says.
+KNOWN_ENCODINGS = ("utf-8", "gbk")
 
 QUARANTINE_SCHEMA = {"line_no": pl.Int64, "raw": pl.Utf8, "reason": pl.Utf8}
+
+# Bytes the contract encoding cannot decode are kept as lone surrogates (`surrogateescape`).
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class StructuralError(Exception):
@@ -48,47 +60,82 @@ class FileRead:
 
 
 def read_file(path: Path, spec: FileSpec) -> FileRead:
-    """Read a delivered file per its contract spec."""
+    """Read a delivered file per its contract spec; raise only `StructuralError`."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise StructuralError(f"{path.name}: 文件无法读取 ({exc.strerror or exc})") from exc
+    if spec.compression == "gzip":
+        data = _gunzip(data, path.name)
     if spec.format == "csv":
-        return _read_csv(path, spec)
+        return _read_csv(data, spec, path.name)
     if spec.format == "jsonl":
-        return _read_jsonl(path, spec)
+        return _read_jsonl(data, spec, path.name)
     if spec.format == "xlsx":
-        return _read_xlsx(path, spec)
+        return _read_xlsx(data, spec, path.name)
     raise StructuralError(f"契约中未知的文件格式: {spec.format}")
 
 
-def _file_bytes(path: Path, spec: FileSpec) -> bytes:
-    data = path.read_bytes()
-    if spec.compression != "gzip":
-        return data
+def _gunzip(data: bytes, name: str) -> bytes:
     try:
         return gzip.decompress(data)
     except (EOFError, OSError, zlib.error) as exc:
-        raise StructuralError(f"{path.name}: gzip 文件损坏或不完整 ({exc})") from exc
+        raise StructuralError(f"{name}: gzip 文件损坏或不完整 ({exc})") from exc
+
+
+def _printable(text: str) -> str:
+    """Text safe to store: undecodable bytes and lone surrogates become U+FFFD."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def _codec(spec: FileSpec) -> str:
+    return "utf-8" if spec.encoding.lower().replace("_", "-") in ("utf-8", "utf-8-sig", "utf8") else spec.encoding
+
+
+def _encoding_hint(data: bytes, spec: FileSpec) -> str:
+    """`，文件似乎是 gbk 编码` when the first line holds every contract header in another encoding."""
+    first_line = data[: 1 << 16].split(b"\n", 1)[0]
+    for encoding in KNOWN_ENCODINGS:
+        if encoding == _codec(spec):
+            continue
+        text = first_line.decode(encoding, errors="ignore")
+        if all(h in text for h in spec.headers):
+            return f"，文件似乎是 {encoding} 编码"
+    return ""
 
 
 def _decode(data: bytes, spec: FileSpec, name: str) -> str:
-    """Decode with the contract encoding; undecodable bytes become U+FFFD (quarantined later)."""
-    encoding = "utf-8" if spec.encoding.lower() in ("utf-8", "utf-8-sig", "utf8") else spec.encoding
+    """Decode with the contract encoding; undecodable bytes are kept as surrogates (quarantined later)."""
+    codec = _codec(spec)
     try:
-        text = data.decode(encoding)
-    except (UnicodeDecodeError, LookupError):
-        text = data.decode(encoding, errors="replace")
-        if text.count("\ufffd") > max(1, len(text) // 20):
-            raise StructuralError(f"{name}: 无法按契约编码 {spec.encoding} 解码") from None
+        text = data.decode(codec)
+    except LookupError:
+        raise StructuralError(f"{name}: 契约编码 {spec.encoding} 无法识别") from None
+    except UnicodeDecodeError:
+        text = data.decode(codec, errors="surrogateescape")
+        undecodable = len(_UNDECODABLE.findall(text))
+        if undecodable > max(1, len(text) * MAX_UNDECODABLE_CHAR_SHARE):
+            detail = f"{undecodable} 个字节无法识别"
+            raise StructuralError(
+                f"{name}: 无法按契约编码 {spec.encoding} 解码（{detail}）{_encoding_hint(data, spec)}"
+            ) from None
     return text.removeprefix("\ufeff")
 
 
-def _map_header(header: list[str], spec: FileSpec, name: str) -> tuple[list[int | None], list[str]]:
-    """Column positions of the contract fields in this header; warnings for extra columns."""
-    cleaned = [h.strip().removeprefix("\ufeff").strip() for h in header]
+def _map_header(header: list[str], spec: FileSpec, name: str) -> tuple[list[int], list[str]]:
+    """Column positions of the contract fields in this header; warnings for extra or repeated columns."""
+    cleaned = [_printable(h).strip().removeprefix("\ufeff").strip() for h in header]
     missing = [h for h in spec.headers if h not in cleaned]
     if missing:
         raise StructuralError(f"{name}: 缺少契约列 {', '.join(missing)}")
-    positions: list[int | None] = [cleaned.index(h) for h in spec.headers]
+    positions = [cleaned.index(h) for h in spec.headers]
+    warnings = []
     extra = [h for h in cleaned if h not in spec.headers]
-    warnings = [f"{name}: 忽略契约外的列 {', '.join(extra)}"] if extra else []
+    if extra:
+        warnings.append(f"{name}: 忽略契约外的列 {', '.join(extra)}")
+    repeated = sorted({h for h in cleaned if h in spec.headers and cleaned.count(h) > 1})
+    if repeated:
+        warnings.append(f"{name}: 契约列 {', '.join(repeated)} 出现多次，只读取第一列")
     return positions, warnings
 
 
@@ -101,47 +148,79 @@ def _quarantine(rows: list[tuple[int, str, str]]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=QUARANTINE_SCHEMA, orient="row")
 
 
-def _read_csv(path: Path, spec: FileSpec) -> FileRead:
-    text = _decode(_file_bytes(path, spec), spec, path.name)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=spec.delimiter)
+def _check_share(name: str, rejected: int, records: int) -> None:
+    if rejected > MAX_REJECTED_SHARE * records and records > 10:
+        raise StructuralError(f"{name}: 超过半数的记录无法解析（{rejected}/{records}），疑似编码、分隔符或格式错误")
+
+
+class _LineTap:
+    """Feeds physical lines to the csv module and keeps those of the record being read."""
+
+    def __init__(self, text: str) -> None:
+        self._lines = iter(io.StringIO(text, newline=""))
+        self._pending: list[str] = []
+        self.consumed = 0
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.consumed += 1
+        self._pending.append(line)
+        return line
+
+    def take(self) -> str:
+        """The delivered text of the lines read since the last call, without the final line end."""
+        raw = "".join(self._pending).removesuffix("\n").removesuffix("\r")
+        self._pending.clear()
+        return raw
+
+
+def _read_csv(data: bytes, spec: FileSpec, name: str) -> FileRead:
+    text = _decode(data, spec, name)
+    tap = _LineTap(text)
+    reader = csv.reader(tap, delimiter=spec.delimiter, strict=True)
     try:
         header = next(reader)
     except StopIteration:
-        raise StructuralError(f"{path.name}: 文件为空，没有表头") from None
+        raise StructuralError(f"{name}: 文件为空，没有表头") from None
     except csv.Error as exc:
-        raise StructuralError(f"{path.name}: 表头无法解析 ({exc})") from exc
-    positions, warnings = _map_header(header, spec, path.name)
+        raise StructuralError(f"{name}: 表头无法解析 ({exc})") from exc
+    try:
+        positions, warnings = _map_header(header, spec, name)
+    except StructuralError as exc:
+        raise StructuralError(f"{exc}{_encoding_hint(data, spec)}") from None
+    tap.take()
     width = len(header)
     columns: list[list[str | None]] = [[] for _ in spec.columns]
     line_nos: list[int] = []
     rejects: list[tuple[int, str, str]] = []
     records = 0
-    start = reader.line_num + 1
     while True:
+        line_no = tap.consumed + 1
         try:
             record = next(reader)
         except StopIteration:
             break
-        except csv.Error as exc:  # e.g. NUL byte; skip the offending line, keep going
+        except csv.Error as exc:  # bad quoting, or the file ends inside a quoted field
             records += 1
-            rejects.append((start, "", f"CSV 解析错误: {exc}"))
-            start = reader.line_num + 1
+            rejects.append((line_no, _printable(tap.take()), f"CSV 格式错误: {exc}"))
             continue
-        line_no, start = start, reader.line_num + 1
+        raw = tap.take()
         if not record:  # a blank line is not a record
             continue
         records += 1
-        raw = spec.delimiter.join(record)
         if len(record) != width:
-            rejects.append((line_no, raw, f"字段数为 {len(record)}，表头为 {width}（行不完整或多余分隔符）"))
-        elif "\ufffd" in raw:
-            rejects.append((line_no, raw, f"含有无法按 {spec.encoding} 解码的字节"))
+            reason = f"字段数为 {len(record)}，表头为 {width}（行不完整或多余分隔符）"
+            rejects.append((line_no, _printable(raw), reason))
+        elif _UNDECODABLE.search(raw):
+            rejects.append((line_no, _printable(raw), f"含有无法按 {spec.encoding} 解码的字节"))
         else:
             for col, pos in zip(columns, positions, strict=True):
-                col.append(record[pos] if pos is not None else None)
+                col.append(record[pos])
             line_nos.append(line_no)
-    if rejects and len(rejects) > MAX_UNDECODABLE_SHARE * max(records, 1) and records > 10:
-        raise StructuralError(f"{path.name}: 超过半数的记录无法解析，疑似编码或分隔符错误")
+    _check_share(name, len(rejects), records)
     return FileRead(_frame(spec, columns, line_nos), _quarantine(rejects), records, warnings)
 
 
@@ -155,37 +234,55 @@ def _json_text(value: object) -> str | None:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _read_jsonl(path: Path, spec: FileSpec) -> FileRead:
-    text = _decode(_file_bytes(path, spec), spec, path.name)
+def _parse_json_line(line: str) -> dict | str:
+    """The line's object, or the reason it cannot be used."""
+    if _UNDECODABLE.search(line):
+        return "含有无法按 utf-8 解码的字节"
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return f"JSON 格式错误: {exc.msg}（第 {exc.pos} 个字符）"
+    except (ValueError, RecursionError):  # a number too long to convert, or nesting too deep
+        return "JSON 格式错误: 数值过长或嵌套过深"
+    if not isinstance(obj, dict):
+        return "JSON 行不是对象"
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, ValueError, RecursionError):
+        return "JSON 含有无效的 Unicode 转义（孤立的代理字符）"
+    return obj
+
+
+def _read_jsonl(data: bytes, spec: FileSpec, name: str) -> FileRead:
+    text = _decode(data, spec, name)
     columns: list[list[str | None]] = [[] for _ in spec.columns]
     line_nos: list[int] = []
     rejects: list[tuple[int, str, str]] = []
     seen_keys: set[str] = set()
     records = 0
-    for line_no, line in enumerate(text.splitlines(), start=1):
+    # JSON Lines are separated by \n only: a JSON string may hold U+2028 and other line breaks.
+    for line_no, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         records += 1
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            rejects.append((line_no, line, f"JSON 格式错误: {exc.msg}（第 {exc.pos} 个字符）"))
-            continue
-        if not isinstance(obj, dict):
-            rejects.append((line_no, line, "JSON 行不是对象"))
+        obj = _parse_json_line(line)
+        if isinstance(obj, str):
+            rejects.append((line_no, _printable(line), obj))
             continue
         seen_keys.update(obj)
         for col, c in zip(columns, spec.columns, strict=True):
             col.append(_json_text(obj.get(c.header)))
         line_nos.append(line_no)
     if records == 0:
-        raise StructuralError(f"{path.name}: 文件为空")
+        raise StructuralError(f"{name}: 文件为空")
     if line_nos:
         missing = [h for h in spec.headers if h not in seen_keys]
         if missing:
-            raise StructuralError(f"{path.name}: 缺少契约字段 {', '.join(missing)}")
+            raise StructuralError(f"{name}: 缺少契约字段 {', '.join(missing)}")
+    _check_share(name, len(rejects), records)
     extra = sorted(seen_keys - set(spec.headers))
-    warnings = [f"{path.name}: 忽略契约外的字段 {', '.join(extra)}"] if extra else []
+    warnings = [f"{name}: 忽略契约外的字段 {', '.join(extra)}"] if extra else []
     return FileRead(_frame(spec, columns, line_nos), _quarantine(rejects), records, warnings)
 
 
@@ -195,39 +292,41 @@ def _excel_number_text(value: float) -> str:
     return f"{mantissa.rstrip('0').rstrip('.')}E+{int(exponent):02d}"
 
 
-def _read_xlsx(path: Path, spec: FileSpec) -> FileRead:
+def _as_excel_shows(text: pl.Series, number: pl.Series) -> pl.Series:
+    """A long number in a text column has been rounded by Excel: show it as Excel does."""
+    rounded = (number.abs() >= EXCEL_PRECISION_LIMIT) & number.is_finite()
+    at = rounded.fill_null(False).arg_true()
+    if at.is_empty():
+        return text
+    shown = pl.Series([_excel_number_text(v) for v in number.gather(at).to_list()], dtype=pl.Utf8)
+    return text.cast(pl.Utf8).scatter(at, shown)
+
+
+def _read_xlsx(data: bytes, spec: FileSpec, name: str) -> FileRead:
     import fastexcel
 
     try:
-        workbook = fastexcel.read_excel(path)
+        workbook = fastexcel.read_excel(data)
         as_text = workbook.load_sheet_by_name(spec.sheet, dtypes="string").to_polars()
         as_number = workbook.load_sheet_by_name(spec.sheet, dtypes="float").to_polars()
     except fastexcel.FastExcelError as exc:
-        first_line = str(exc).splitlines()[0]
-        raise StructuralError(f"{path.name}: 不是可读的 xlsx 工作簿或缺少工作表 {spec.sheet} ({first_line})") from exc
-    positions, warnings = _map_header([str(c) for c in as_text.columns], spec, path.name)
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise StructuralError(f"{name}: 不是可读的 xlsx 工作簿或缺少工作表 {spec.sheet} ({first_line})") from exc
+    if not as_text.columns:
+        raise StructuralError(f"{name}: 工作表 {spec.sheet} 为空，没有表头")
+    positions, warnings = _map_header(as_text.columns, spec, name)
     names = as_text.columns
-    # A long number in a text column has been rounded by Excel: show it as Excel does.
-    fixes = []
+    # Rows left entirely empty by the sheet are not records; any other row is one.
+    keep = as_text.select(~pl.all_horizontal(pl.all().is_null())).to_series()
+    columns = {}
     for c, pos in zip(spec.columns, positions, strict=True):
-        if pos is None or c.type not in ("str",):
-            continue
-        num = pl.col(names[pos])
-        fixes.append(
-            pl.when(as_number[names[pos]].abs() >= EXCEL_PRECISION_LIMIT)
-            .then(as_number[names[pos]].map_elements(_excel_number_text, return_dtype=pl.Utf8))
-            .otherwise(num)
-            .alias(names[pos])
-        )
-    frame = as_text.with_columns(fixes) if fixes else as_text
+        text = as_text[names[pos]].cast(pl.Utf8)
+        columns[c.field] = _as_excel_shows(text, as_number[names[pos]]) if c.type == "str" else text
     frame = (
-        frame.select(
-            [pl.col(names[pos]).cast(pl.Utf8).alias(c.field) for c, pos in zip(spec.columns, positions, strict=True)]
-        )
+        pl.DataFrame(columns, schema={c.field: pl.Utf8 for c in spec.columns})
         .with_row_index("line_no", offset=2)
         .with_columns(pl.col("line_no").cast(pl.Int64))
+        .filter(keep)
     )
-    # Rows left entirely empty by the sheet are not records.
-    frame = frame.filter(~pl.all_horizontal(pl.exclude("line_no").is_null()))
     frame = frame.select([*[c.field for c in spec.columns], "line_no"])
     return FileRead(frame, _quarantine([]), frame.height, warnings)

@@ -111,3 +111,22 @@ def test_late_older_delivery_is_kept_but_not_current(nights: dict[str, Path], tm
     assert dict(deliveries.iter_rows()) == {current.name: "current", "2020-01-01": "superseded"}
     sql = "SELECT source, record_key, person_id FROM person_xref ORDER BY ALL"
     assert _table(warehouse, sql).equals(_table(nights["second"], sql))
+
+
+def test_vanished_source_stops_the_run(nights: dict[str, Path], tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    shutil.copytree(nights["out"] / "landing", landing)
+    shutil.rmtree(landing / "archives")
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copy(nights["second"], warehouse)
+    before = warehouse.read_bytes()
+    result = subprocess.run(
+        [sys.executable, "-m", "returnees.cli", "run", "--landing", str(landing), "--warehouse", str(warehouse)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "archives" in result.stderr and "未挂载" in result.stderr
+    assert warehouse.read_bytes() == before

@@ -1,0 +1,146 @@
+"""Pages: the review queue, a person (or persons side by side), search, the decision log."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated
+from urllib.parse import urlencode
+
+import polars as pl
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from console.labels import REASON_LABELS, RECORD_FIELDS, SOURCE_LABELS
+from console.person import decisions_about, load_person_view
+from console.queue import build_queue, filter_queue
+from console.snapshot import open_snapshot
+from console.store import active, with_status
+from console.web import CurrentUser, console, render
+
+router = APIRouter()
+
+SEARCH_LIMIT = 50
+
+
+@router.get("/")
+def home(_: CurrentUser) -> Response:
+    """The queue is the start page."""
+    return RedirectResponse("/queue", status_code=303)
+
+
+@router.get("/queue")
+def queue_page(
+    request: Request,
+    _: CurrentUser,
+    source: str = "",
+    reason: str = "",
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
+    """Clusters needing a human, by impact, with filters and pagination."""
+    ctx = console(request)
+    decisions = ctx.store.decisions()
+    last_id = int(decisions["decision_id"].max() or 0) if decisions.height else 0  # type: ignore[arg-type]
+    with open_snapshot(ctx.warehouse) as snapshot:
+        key = (snapshot.version, decisions.height, last_id)
+        items = ctx.cached_queue(key, lambda: build_queue(snapshot, decisions, active(decisions)))
+        published_at = snapshot.published_at
+    source = source if source in SOURCE_LABELS else ""
+    reason = reason if reason in REASON_LABELS else ""
+    by_source = filter_queue(items, source or None, None)
+    shown = filter_queue(by_source, None, reason or None)
+    pages = max(1, math.ceil(len(shown) / ctx.page_size))
+    page = min(page, pages)
+    counts = {r: sum(r in i.reasons for i in by_source) for r in REASON_LABELS}
+    return render(
+        request,
+        "queue.html",
+        items=shown[(page - 1) * ctx.page_size : page * ctx.page_size],
+        offset=(page - 1) * ctx.page_size,
+        total=len(shown),
+        all_total=len(items),
+        counts=counts,
+        source=source,
+        reason=reason,
+        page=page,
+        pages=pages,
+        published_at=published_at,
+    )
+
+
+@router.get("/persons/{person_id}")
+def person_page(
+    request: Request,
+    _: CurrentUser,
+    person_id: str,
+    with_: Annotated[list[str] | None, Query(alias="with")] = None,
+    done: int | None = None,
+) -> Response:
+    """One person, or several side by side (`?with=`), with everything a steward needs."""
+    ctx = console(request)
+    ids = list(dict.fromkeys(p.strip().upper() for p in [person_id, *(with_ or [])] if p.strip()))
+    decisions = with_status(ctx.store.decisions())
+    with open_snapshot(ctx.warehouse) as snapshot:
+        view = load_person_view(snapshot, ids)
+        run_id = snapshot.run_id
+    if not view.person_ids and not view.history:
+        raise HTTPException(status_code=404, detail="没有这个人员")
+    uids = [str(r["record_uid"]) for r in view.records]
+    about = decisions_about(decisions, uids, ids)
+    done_row = decisions.filter(pl.col("decision_id") == done).to_dicts() if done else []
+    return render(
+        request,
+        "person.html",
+        view=view,
+        ids=ids,
+        fields=RECORD_FIELDS,
+        decisions=about.to_dicts(),
+        run_id=run_id,
+        done=done_row[0] if done_row else None,
+        here=_without_done(request),
+    )
+
+
+def _without_done(request: Request) -> str:
+    """This page's path and query without the `done` flash, to come back to after an action."""
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "done"]
+    return request.url.path + (f"?{urlencode(query)}" if query else "")
+
+
+@router.get("/search")
+def search(request: Request, _: CurrentUser, q: str = "") -> Response:
+    """Find persons by person id, name, record key, ID number or passport number."""
+    term = q.strip()
+    rows: list[dict[str, object]] = []
+    if term:
+        with open_snapshot(console(request).warehouse) as snapshot:
+            if snapshot.con.execute(
+                "SELECT count(*) FROM person_registry WHERE person_id = ?", [term.upper()]
+            ).fetchall()[0][0]:
+                return RedirectResponse(f"/persons/{term.upper()}", status_code=303)
+            rows = (
+                snapshot.con.sql(
+                    f"""
+                    SELECT p.person_id, r.source, r.record_key, r.name, r.birth_date
+                    FROM records r JOIN person_registry p USING (record_uid)
+                    WHERE r.name = $t OR r.record_key = $t OR r.id_number = upper($t) OR r.passport_no = upper($t)
+                    ORDER BY p.person_id, r.source, r.record_key LIMIT {SEARCH_LIMIT}
+                    """,
+                    params={"t": term},
+                )
+                .pl()
+                .to_dicts()
+            )
+    return render(request, "search.html", q=term, rows=rows, limit=SEARCH_LIMIT)
+
+
+@router.get("/decisions")
+def decisions_page(request: Request, _: CurrentUser, page: Annotated[int, Query(ge=1)] = 1) -> Response:
+    """Every decision, newest first, with its status; stewards can undo those in force."""
+    ctx = console(request)
+    decisions = with_status(ctx.store.decisions()).sort("decision_id", descending=True)
+    with open_snapshot(ctx.warehouse) as snapshot:
+        run_id = snapshot.run_id
+    pages = max(1, math.ceil(decisions.height / ctx.page_size))
+    page = min(page, pages)
+    rows = decisions.slice((page - 1) * ctx.page_size, ctx.page_size).to_dicts()
+    return render(request, "decisions.html", decisions=rows, run_id=run_id, page=page, pages=pages)

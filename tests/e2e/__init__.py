@@ -1,0 +1,1 @@
+"""Browser tests (headless Chromium) and the generated warehouse the console tests share."""

@@ -1,0 +1,392 @@
+"""Steward console over a real generated warehouse: login, permissions, CSRF, every action."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from e2e.published import published_warehouse
+
+from console.app import create_app
+from console.store import DecisionStore, active
+from console.users import add_user, authenticate
+from returnees.cli import main
+
+with warnings.catch_warnings():
+    # Starlette asks for `httpx2`; the locked `httpx` works the same for these tests.
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+SECRET = "test-secret-" + "x" * 24
+STEWARD = ("alice", "steward-pass-1")
+VIEWER = ("bob", "viewer-pass-1")
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse published by a real run over a small generated landing area (never written)."""
+    return published_warehouse(tmp_path_factory)[1]
+
+
+@pytest.fixture
+def warehouse(published: Path, tmp_path: Path) -> Path:
+    """A private copy of the published warehouse with a steward and a viewer."""
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(published, copy)
+    store = DecisionStore(copy)
+    add_user(store, STEWARD[0], STEWARD[1], "steward")
+    add_user(store, VIEWER[0], VIEWER[1], "viewer")
+    return copy
+
+
+@pytest.fixture
+def client(warehouse: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(warehouse, SECRET, page_size=5), follow_redirects=False) as c:
+        yield c
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def _login(client: TestClient, user: tuple[str, str]) -> str:
+    """Log in; return the session's CSRF token."""
+    token = _csrf(client.get("/login").text)
+    response = client.post("/login", data={"username": user[0], "password": user[1], "csrf_token": token})
+    assert response.status_code == 303, response.text
+    return _csrf(client.get("/queue").text)
+
+
+def _decisions(warehouse: Path) -> pl.DataFrame:
+    return DecisionStore(warehouse).decisions()
+
+
+def _sql(warehouse: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def _person_with_groups(warehouse: Path) -> tuple[str, list[str], list[str]]:
+    """A person of several evidence groups: (person, records of its first group, the other records)."""
+    rows = _sql(
+        warehouse,
+        """
+        SELECT p.person_id, list(p.record_uid ORDER BY c.det_group, p.record_uid), list(c.det_group ORDER BY
+               c.det_group, p.record_uid)
+        FROM person_registry p JOIN record_clusters c USING (record_uid)
+        GROUP BY p.person_id HAVING count(DISTINCT c.det_group) >= 2 ORDER BY count(*) DESC, p.person_id LIMIT 1
+        """,
+    )
+    person, uids, groups = rows[0]
+    first = [u for u, g in zip(uids, groups, strict=True) if g == groups[0]]
+    return person, first, [u for u in uids if u not in first]
+
+
+def _two_persons(warehouse: Path) -> list[str]:
+    return [r[0] for r in _sql(warehouse, "SELECT DISTINCT person_id FROM person_registry ORDER BY 1 LIMIT 2")]
+
+
+# --- authentication -------------------------------------------------------------------------
+
+
+def test_anonymous_visitors_are_sent_to_login(client: TestClient) -> None:
+    for path in ("/", "/queue", "/persons/P0000000001", "/decisions", "/search?q=x", "/no-such-page"):
+        response = client.get(path)
+        assert response.status_code == 303, path
+        assert response.headers["location"].startswith("/login")
+    assert client.get("/queue?reason=large").headers["location"] == "/login?next=%2Fqueue%3Freason%3Dlarge"
+    response = client.post("/actions/confirm", data={"person_id": "P0000000001"})
+    assert response.status_code == 303 and response.headers["location"] == "/login"
+    login = client.get("/login")
+    assert login.status_code == 200 and "登录" in login.text
+    assert "frame-ancestors 'none'" in login.headers["content-security-policy"]
+    cookie = login.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+
+
+def test_wrong_password_stays_on_login(client: TestClient) -> None:
+    token = _csrf(client.get("/login").text)
+    for username, password in ((STEWARD[0], "wrong-password"), ("nobody", STEWARD[1])):
+        response = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+        assert response.status_code == 401
+        assert "用户名或密码错误" in response.text and 'action="/login"' in response.text
+    assert client.get("/queue").status_code == 303
+
+
+def test_login_needs_the_login_form_token(client: TestClient) -> None:
+    client.get("/login")
+    response = client.post("/login", data={"username": STEWARD[0], "password": STEWARD[1], "csrf_token": "forged"})
+    assert response.status_code == 403
+    assert client.get("/queue").status_code == 303
+
+
+def test_login_returns_to_the_page_asked_for_and_logout_ends_the_session(client: TestClient) -> None:
+    token = _csrf(client.get("/login?next=/decisions").text)
+    response = client.post(
+        "/login",
+        data={"username": VIEWER[0], "password": VIEWER[1], "csrf_token": token, "next": "//evil.example/x"},
+    )
+    assert response.headers["location"] == "/queue"
+    page = client.get("/decisions")
+    assert page.status_code == 200 and "决定记录" in page.text
+    assert client.post("/logout", data={"csrf_token": "forged"}).status_code == 403
+    assert client.post("/logout", data={"csrf_token": _csrf(page.text)}).headers["location"] == "/login"
+    assert client.get("/queue").status_code == 303
+
+
+def test_forged_or_expired_cookie_is_anonymous(client: TestClient) -> None:
+    _login(client, STEWARD)
+    client.cookies.set("returnees_console", client.cookies["returnees_console"][:-2] + "xx")
+    assert client.get("/queue").status_code == 303
+
+
+def test_passwords_are_salted_scrypt_hashes(warehouse: Path) -> None:
+    rows = _sql(DecisionStore(warehouse).path, "SELECT username, password_hash, salt, role FROM console_users")
+    assert {r[0] for r in rows} == {STEWARD[0], VIEWER[0]}
+    assert all(STEWARD[1] not in r[1] and len(r[1]) == 64 and len(r[2]) == 32 for r in rows)
+    assert len({r[2] for r in rows}) == 2
+    assert authenticate(DecisionStore(warehouse), *STEWARD) is not None
+    assert authenticate(DecisionStore(warehouse), STEWARD[0], VIEWER[1]) is None
+
+
+# --- permissions ----------------------------------------------------------------------------
+
+
+def test_viewer_sees_no_actions_and_cannot_act(client: TestClient, warehouse: Path) -> None:
+    token = _login(client, VIEWER)
+    person, first, _ = _person_with_groups(warehouse)
+    page = client.get(f"/persons/{person}")
+    assert page.status_code == 200 and person in page.text
+    assert "/actions/" not in page.text and 'type="checkbox"' not in page.text
+    posts = {
+        "/actions/confirm": {"person_id": person},
+        "/actions/split": {"record_uid": first},
+        "/actions/merge": {"person_id": _two_persons(warehouse)},
+        "/actions/different": {"record_uid": first[:1] + _two_persons(warehouse)[:1]},
+        "/actions/undo": {"decision_id": "1"},
+    }
+    for path, data in posts.items():
+        response = client.post(path, data={**data, "csrf_token": token})
+        assert response.status_code == 403, path
+        assert "只有数据管理员" in response.text
+    assert _decisions(warehouse).is_empty()
+
+
+def test_bad_csrf_token_is_refused(client: TestClient, warehouse: Path) -> None:
+    _login(client, STEWARD)
+    person, _, _ = _person_with_groups(warehouse)
+    for token in ("", "0" * 64):
+        response = client.post("/actions/confirm", data={"person_id": person, "csrf_token": token})
+        assert response.status_code == 403
+    # A token from another session does not carry over.
+    other = TestClient(client.app, follow_redirects=False)
+    other_token = _login(other, STEWARD)
+    response = client.post("/actions/confirm", data={"person_id": person, "csrf_token": other_token})
+    assert response.status_code == 403
+    assert _decisions(warehouse).is_empty()
+
+
+# --- actions --------------------------------------------------------------------------------
+
+
+def test_confirm_records_every_record_of_the_person(client: TestClient, warehouse: Path) -> None:
+    token = _login(client, STEWARD)
+    person, first, rest = _person_with_groups(warehouse)
+    response = client.post(
+        "/actions/confirm",
+        data={"person_id": person, "comment": "核对过证件", "csrf_token": token, "back": f"/persons/{person}"},
+    )
+    assert response.status_code == 303
+    assert re.fullmatch(rf"/persons/{person}\?done=\d+", response.headers["location"])
+    decision = _decisions(warehouse).row(0, named=True)
+    run_id = _sql(warehouse, "SELECT run_id FROM run_log ORDER BY finished_at DESC LIMIT 1")[0][0]
+    assert decision["action"] == "confirm" and decision["made_by"] == STEWARD[0]
+    assert sorted(decision["record_uids"]) == sorted(first + rest)
+    assert decision["person_ids"] == [person] and decision["comment"] == "核对过证件"
+    assert decision["run_id"] == run_id
+    page = client.get(response.headers["location"])
+    assert "已记录决定" in page.text and "确认人员" in page.text and "待下次运行生效" in page.text
+
+
+def test_split_takes_the_ticked_records_out(client: TestClient, warehouse: Path) -> None:
+    token = _login(client, STEWARD)
+    person, first, rest = _person_with_groups(warehouse)
+    response = client.post("/actions/split", data={"record_uid": first, "csrf_token": token})
+    assert response.status_code == 303
+    decision = _decisions(warehouse).row(0, named=True)
+    assert decision["action"] == "split" and decision["person_ids"] == [person]
+    assert sorted(decision["record_uids"]) == sorted(first)
+    assert sorted(decision["other_record_uids"]) == sorted(rest)
+
+
+def test_split_refuses_what_the_data_cannot_honour(client: TestClient, warehouse: Path) -> None:
+    token = _login(client, STEWARD)
+    _, first, rest = _person_with_groups(warehouse)
+    cases = {
+        "请先勾选": [],
+        "全部记录": first + rest,
+        "同一人员": [first[0], *[u for u in _all_uids(warehouse) if u not in first + rest][:1]],
+    }
+    if len(first) > 1:
+        cases["同一证据组"] = first[:1]
+    for message, uids in cases.items():
+        response = client.post("/actions/split", data={"record_uid": uids, "csrf_token": token})
+        assert response.status_code == 400 and message in response.text, message
+    assert _decisions(warehouse).is_empty()
+
+
+def _all_uids(warehouse: Path) -> list[str]:
+    return [r[0] for r in _sql(warehouse, "SELECT record_uid FROM person_registry ORDER BY person_id LIMIT 50")]
+
+
+def test_merge_names_both_persons_and_all_their_records(client: TestClient, warehouse: Path) -> None:
+    token = _login(client, STEWARD)
+    persons = _two_persons(warehouse)
+    response = client.post("/actions/merge", data={"person_id": persons, "csrf_token": token, "comment": "同一人"})
+    assert response.status_code == 303
+    decision = _decisions(warehouse).row(0, named=True)
+    in_list = ", ".join(f"'{p}'" for p in persons)
+    expected = _sql(
+        warehouse, f"SELECT list(record_uid ORDER BY record_uid) FROM person_registry WHERE person_id IN ({in_list})"
+    )[0][0]
+    assert decision["action"] == "merge" and decision["person_ids"] == persons
+    assert decision["record_uids"] == expected
+    one = client.post("/actions/merge", data={"person_id": persons[:1], "csrf_token": token})
+    assert one.status_code == 400 and "至少两个" in one.text
+    gone = client.post("/actions/merge", data={"person_id": [persons[0], "P9999999999"], "csrf_token": token})
+    assert gone.status_code == 400 and "P9999999999" in gone.text
+
+
+def test_different_marks_exactly_two_records(client: TestClient, warehouse: Path) -> None:
+    token = _login(client, STEWARD)
+    a, b = _two_persons(warehouse)
+    uid_a = _sql(warehouse, f"SELECT min(record_uid) FROM person_registry WHERE person_id = '{a}'")[0][0]
+    uid_b = _sql(warehouse, f"SELECT min(record_uid) FROM person_registry WHERE person_id = '{b}'")[0][0]
+    response = client.post("/actions/different", data={"record_uid": [uid_a, uid_b], "csrf_token": token})
+    assert response.status_code == 303
+    decision = _decisions(warehouse).row(0, named=True)
+    assert decision["action"] == "different" and decision["record_uids"] == sorted([uid_a, uid_b])
+    assert decision["person_ids"] == [a, b]
+    three = client.post("/actions/different", data={"record_uid": [uid_a], "csrf_token": token})
+    assert three.status_code == 400 and "恰好勾选两条" in three.text
+
+
+def test_undo_appends_and_cancels(client: TestClient, warehouse: Path) -> None:
+    token = _login(client, STEWARD)
+    person, _, _ = _person_with_groups(warehouse)
+    client.post("/actions/confirm", data={"person_id": person, "csrf_token": token})
+    first = int(_decisions(warehouse)["decision_id"][0])
+    response = client.post("/actions/undo", data={"decision_id": str(first), "csrf_token": token, "comment": "误操作"})
+    assert response.status_code == 303 and response.headers["location"].startswith("/decisions?done=")
+    decisions = _decisions(warehouse)
+    assert decisions["action"].to_list() == ["confirm", "undo"]
+    assert decisions["undoes"][1] == first and active(decisions).is_empty()
+    again = client.post("/actions/undo", data={"decision_id": str(first), "csrf_token": token})
+    assert again.status_code == 400 and "已被撤销" in again.text
+    page = client.get("/decisions")
+    assert f"已由 #{decisions['decision_id'][1]} 撤销" in page.text and "误操作" in page.text
+    assert client.get(f"/persons/{person}").text.count("撤销决定") >= 1
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+def test_queue_lists_items_by_impact_with_filters_and_pages(client: TestClient) -> None:
+    _login(client, VIEWER)
+    page = client.get("/queue")
+    assert page.status_code == 200 and "复核队列" in page.text
+    impacts = [int(v) for v in re.findall(r'<td class="num impact">(\d+)</td>', page.text)]
+    assert impacts == sorted(impacts, reverse=True) and len(impacts) == 5
+    total = int(re.search(r"共 (\d+) 项", page.text).group(1))
+    assert total > 5 and "下一页" in page.text
+    second = client.get("/queue?page=2")
+    assert "第 2 /" in second.text and "上一页" in second.text
+    filtered = client.get("/queue?reason=uncertain_link")
+    assert "关联概率不确定" in filtered.text and "低把握合并</span>" not in filtered.text
+    by_source = client.get("/queue?source=pi_hr")
+    assert int(re.search(r"共 (\d+) 项", by_source.text).group(1)) <= total
+
+
+def test_settled_items_leave_the_queue(client: TestClient, warehouse: Path) -> None:
+    token = _login(client, STEWARD)
+    first_item = re.search(r'href="/persons/(P\d+)\?with=(P\d+)"', client.get("/queue?reason=uncertain_link").text)
+    assert first_item, "the generated data should give an uncertain pair"
+    a, b = first_item.groups()
+    uid_a = _sql(warehouse, f"SELECT min(record_uid) FROM person_registry WHERE person_id = '{a}'")[0][0]
+    uid_b = _sql(warehouse, f"SELECT min(record_uid) FROM person_registry WHERE person_id = '{b}'")[0][0]
+    client.post("/actions/different", data={"record_uid": [uid_a, uid_b], "csrf_token": token})
+    assert f"/persons/{a}?with={b}" not in client.get("/queue?reason=uncertain_link").text
+
+
+def test_person_page_shows_records_side_by_side_with_raw_values_and_explanations(
+    client: TestClient, warehouse: Path
+) -> None:
+    _login(client, STEWARD)
+    queue = client.get("/queue?reason=uncertain_link").text
+    link = re.search(r'href="(/persons/P\d+\?with=P\d+)"', queue).group(1)
+    page = client.get(link)
+    assert page.status_code == 200
+    text = page.text
+    for heading in ("记录对照", "黄金记录", "记录对的匹配解释", "编号历史", "数据管理员的决定"):
+        assert heading in text
+    assert 'title="原始值：' in text
+    assert "<svg" in text and "先验" in text and "合计" in text and "姓名" in text
+    assert 'id="merge"' in text and 'formaction="/actions/split"' in text and "csrf_token" in text
+    assert "下一次夜间运行" in text
+    assert "新建" in text  # the id history of the first run
+
+
+def test_unknown_person_is_not_found_and_search_finds_persons(client: TestClient, warehouse: Path) -> None:
+    _login(client, VIEWER)
+    assert client.get("/persons/P9999999999").status_code == 404
+    person, uid, name = _sql(
+        warehouse,
+        "SELECT p.person_id, r.record_key, r.name FROM person_registry p JOIN records r USING (record_uid) "
+        "WHERE r.name IS NOT NULL ORDER BY 1 LIMIT 1",
+    )[0]
+    assert client.get(f"/search?q={person}").headers["location"] == f"/persons/{person}"
+    assert person in client.get("/search", params={"q": name}).text
+    assert person in client.get("/search", params={"q": uid}).text
+
+
+# --- command line ---------------------------------------------------------------------------
+
+
+def test_users_add_reads_the_password_from_stdin(
+    published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(published, copy)
+
+    def add(username: str, role: str, password: str) -> int:
+        monkeypatch.setattr("sys.stdin", io.StringIO(password + "\n"))
+        args = ["users", "add", "--warehouse", str(copy), "--username", username, "--role", role, "--password-stdin"]
+        return main(args)
+
+    assert add("carol", "viewer", "carol-pass-1") == 0
+    assert "已添加用户 carol" in capsys.readouterr().out
+    assert authenticate(DecisionStore(copy), "carol", "carol-pass-1") is not None
+    assert add("carol", "viewer", "carol-pass-1") == 1
+    assert "已存在" in capsys.readouterr().err
+    assert add("dave", "steward", "short") == 1
+    assert "至少" in capsys.readouterr().err
+
+
+def test_console_refuses_to_start_without_a_secret(
+    published: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("RETURNEES_CONSOLE_SECRET", raising=False)
+    assert main(["console", "--warehouse", str(published), "--port", "1"]) == 2
+    assert capsys.readouterr().err.strip() == "未设置环境变量 RETURNEES_CONSOLE_SECRET，控制台拒绝启动"
+    monkeypatch.setenv("RETURNEES_CONSOLE_SECRET", "short")
+    assert main(["console", "--warehouse", str(published), "--port", "1"]) == 2
+    assert "太短" in capsys.readouterr().err

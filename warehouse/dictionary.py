@@ -1,0 +1,332 @@
+"""The data dictionary of the serving layer: a Chinese comment for every table and column.
+
+`apply_comments` writes them with `COMMENT ON` and refuses an object with an undocumented
+column, so the schema reference (`docs/schema.md`) can never silently miss one. A column
+documented once means the same in every table, unless `TABLE_COLUMN_DOCS` says otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+
+TABLE_DOCS: dict[str, str] = {
+    "dim_person": "人员黄金记录：每名人员一行，各属性按存活规则选取，并注明提供该值的来源与记录（未脱敏，受限访问）",
+    "person": "人员黄金记录（脱敏）：每名人员一行；身份证号、手机号、姓名已脱敏，不含邮箱、护照号等联系方式原文",
+    "person_conflicts": "人员属性冲突：每名人员每类冲突一行，列出各来源不一致的取值，供数据管理员核查",
+    "returnee_evidence": "留学回国证据：每条来源断言一行"
+    "（学历认证书、调查填报、系统登记、档案、外汇留学业务、否认留学）",
+    "returnee_status": "留学回国身份：每名人员一行，由证据推定（已认证/多源佐证/单源声明/无留学证据）",
+    "fact_education": "海外教育事实：每条记载留学经历的来源记录一行（国家、院校及层次、学位、出国与回国时间）",
+    "fact_employment": "就业事实：每条就业断言一行"
+    "（社保、事业单位人事、国企员工为核实记录；平台与调查为自述），含当前与历史",
+    "fact_insurance": "社会保险事实：每条参保记录一行（个人编号×险种）",
+    "fact_archive": "档案存放事实：每条流动人才档案记录一行",
+    "fact_fx_study": "外汇留学证据：每名人员每个留学国家一行，汇总留学汇款、贷款等外汇业务的时间跨度与金额",
+    "fact_title": "职称事实：每个专业技术平台账户一行",
+    "fact_achievement": "成果库：每项成果一行（论文、专利、著作、获奖、项目、标准），经平台账户关联到人员",
+    "fact_application": "人才计划申报：每条申报一行（含留创计划），经平台账户关联到人员",
+    "dim_employer": "用人单位：每个统一社会信用代码一行（名称、单位性质及判定依据、登记地区县）",
+    "person_profile": "人员数字画像：每名人员一行，"
+    "含学历、留学、回国、职称、单位、参保、创业、成果、申报等标签及完整度",
+    "talent_library": "人才库：留学回国人员（有留学证据者）的数字画像及脱敏基本信息",
+    "dim_policy": "政策库：每项政策措施一行（名称、发文机关、文件、文号、条款是否已核对）",
+    "dim_policy_condition": "政策条件：每项政策每个条件一行（条款、所需证明材料、判定规则及其 SQL）",
+    "policy_push": "政策推送：每名人才库人员每项政策一行，判定为符合/需补充材料/不符合并说明理由",
+    "stats_by_study_country": "年度统计：人才库按留学国家（地区）分布",
+    "stats_by_degree": "年度统计：人才库按最高海外学位分布",
+    "stats_by_district": "年度统计：人才库按所在区县分布（未填报时取单位登记地）",
+    "stats_by_return_year": "年度统计：人才库按回国年份分布（含学位构成与已认证人数）",
+    "stats_by_employer_kind": "年度统计：人才库按单位性质分布",
+    "stats_policy_push": "统计：各政策推送结果人数",
+}
+
+COLUMN_DOCS: dict[str, str] = {
+    # persons and provenance
+    "person_id": "主数据人员编号（稳定编号，见 person_xref）",
+    "name": "姓名（标准化：简体、去空格）",
+    "surname": "姓",
+    "given_name": "名",
+    "name_pinyin": "姓名拼音（护照拼写规则）",
+    "name_masked": "姓名（脱敏：仅保留首字）",
+    "sex": "性别（M 男 / F 女）",
+    "birth_date": "出生日期",
+    "birth_precision": "出生日期精度（day 日 / month 月 / year 年）",
+    "birth_year": "出生年份",
+    "id_number": "公民身份号码（校验通过的18位号码，未脱敏）",
+    "id_number_masked": "公民身份号码（脱敏：前6位+8个*+后4位）",
+    "id_birth_date": "身份证号所含出生日期",
+    "id_sex": "身份证号所含性别（M/F）",
+    "passport_no": "护照号码（未脱敏）",
+    "has_passport": "是否有护照号码",
+    "si_person_no": "社保个人编号（未脱敏）",
+    "mobile": "手机号码（未脱敏）",
+    "mobile_masked": "手机号码（脱敏：前3位+4个*+后4位）",
+    "email": "电子邮箱（未脱敏）",
+    "has_email": "是否有电子邮箱",
+    "district": "所在区县（最近填报，标准化为正式名称）",
+    "employer_name": "工作单位名称",
+    "employer_uscc": "单位统一社会信用代码",
+    "employer_kind": "单位性质（机关、事业单位、国有企业、民营企业、外资企业、自主创业、其他；企业=类型不详的企业）",
+    "employer_district": "单位登记地区县（由信用代码行政区划码得出）",
+    "employer_in_cq": "单位是否在重庆（核实的在渝就业记录或信用代码为重庆）",
+    "employer_since": "在该单位的起始日期",
+    "employer_verified": "当前单位是否来自核实记录（社保、事业单位人事、国企员工）",
+    "returnee_status": "留学回国身份（certified 已认证 / corroborated 多源佐证 / declared 单源声明 / none 无留学证据）",
+    "returnee_status_label": "留学回国身份（中文）",
+    "is_returnee": "是否属于人才库（有任一来源证明留学经历）",
+    "record_count": "来源记录数",
+    "sources": "持有该人员记录的来源",
+    "name_source": "姓名的来源系统",
+    "name_record_uid": "提供姓名的记录",
+    "sex_source": "性别的来源系统",
+    "sex_record_uid": "提供性别的记录",
+    "birth_date_source": "出生日期的来源系统",
+    "birth_date_record_uid": "提供出生日期的记录",
+    "id_number_source": "身份证号的来源系统",
+    "id_number_record_uid": "提供身份证号的记录",
+    "passport_no_source": "护照号的来源系统",
+    "passport_no_record_uid": "提供护照号的记录",
+    "si_person_no_source": "社保个人编号的来源系统",
+    "si_person_no_record_uid": "提供社保个人编号的记录",
+    "mobile_source": "手机号的来源系统",
+    "mobile_record_uid": "提供手机号的记录",
+    "email_source": "电子邮箱的来源系统",
+    "email_record_uid": "提供电子邮箱的记录",
+    "district_source": "所在区县的来源系统",
+    "district_record_uid": "提供所在区县的记录",
+    "employer_source": "当前单位的来源系统",
+    "employer_record_uid": "提供当前单位的记录",
+    # lineage
+    "record_uid": "来源记录编号（来源:记录键）",
+    "record_uids": "来源记录编号列表",
+    "source": "来源系统（sources.yaml 中的键）",
+    "delivery_date": "来源交付日期",
+    # conflicts
+    "attribute": "冲突属性（id_number、name、sex、birth_date、studied_abroad）",
+    "conflict": "冲突类型（two_valid_ids、name_variants、sex_mismatch、birth_date_mismatch、sex_vs_id、"
+    "birth_date_vs_id、studied_abroad）",
+    "description": "冲突说明",
+    "value_count": "不一致取值个数",
+    "values": "各取值及持有它的来源与记录（身份证号来源表示由黄金身份证号推得）",
+    "golden_value": "黄金记录采用的值",
+    # evidence
+    "evidence_kind": "证据类型（degree_certificate、survey_declaration、platform_flag、hr_flag、soe_flag、"
+    "archive_record、fx_study、declared_no_study）",
+    "evidence": "证据说明",
+    "asserts_study_abroad": "该证据是否证明有留学经历（否=来源登记为未留学）",
+    "event_date": "证据所涉日期（回国日期或外汇业务止期）",
+    "degree_cert_no": "学历学位认证书编号（未脱敏）",
+    "degree_cert_masked": "学历学位认证书编号（脱敏：末5位以*代替）",
+    "detail": "证据详情",
+    "has_degree_cert": "是否有教育部留学服务中心学历学位认证书",
+    "asserting_sources": "证明有留学经历的来源",
+    "denying_sources": "登记为未留学的来源",
+    "evidence_count": "证明留学经历的证据条数",
+    # education
+    "study_country": "留学国家（地区）ISO 3166-1 三位代码",
+    "study_country_name": "留学国家（地区）中文名",
+    "institution_id": "留学院校编号（院校参考表）",
+    "institution_name": "留学院校中文名",
+    "institution_tier": "院校层次（top50、top100、top200；参考表外为空）",
+    "degree": "学位（博士、硕士、学士、无）",
+    "degree_is_overseas": "学位是否确认为海外取得（调查、海外院校或认证书；无法判断为空）",
+    "education_level": "学历（来源原文，已清理）",
+    "major": "所学专业",
+    "departure_date": "出国时间",
+    "return_date": "回国时间",
+    "graduated_on": "毕业时间",
+    "study_months": "留学时长（月，按出国与回国时间）",
+    # employment, insurance, archive
+    "basis": "就业记录依据（参保记录、事业单位人事记录、国企员工记录、平台登记、调查自述）",
+    "verified": "是否核实记录（社保、事业单位人事、国企员工）",
+    "start_date": "起始日期（入职、进入本单位或本次参保日期）",
+    "end_date": "结束日期（停止缴费的最近缴费年月）",
+    "status": "状态（来源原文：参保缴费、在职、离职、待业等）",
+    "is_current": "是否当前在该单位",
+    "as_of_date": "该断言的日期（交付日期；调查为填报日期）",
+    "post": "岗位或职务",
+    "insurance_type": "险种",
+    "enrolment_status": "参保状态",
+    "is_active": "是否参保缴费中",
+    "first_enrolled_on": "首次参保日期",
+    "enrolled_on": "本次参保日期",
+    "contribution_base": "缴费基数（元）",
+    "last_paid_month": "最近缴费年月",
+    "archive_no": "档案编号",
+    "custodian": "存档机构",
+    "archived_on": "存档日期",
+    "archive_status": "档案状态（在库、已转出）",
+    "in_custody": "档案是否在库",
+    "transferred_to": "转出去向",
+    "hukou_place": "户籍所在地（未脱敏）",
+    "kind_basis": "单位性质判定依据",
+    "division_code": "信用代码中的登记管理机关行政区划码",
+    # fx
+    "first_service_date": "首笔外汇业务日期",
+    "last_service_date": "末笔外汇业务日期",
+    "first_study_payment": "首笔留学汇款或贷款日期",
+    "last_study_payment": "末笔留学汇款或贷款日期",
+    "transactions": "外汇业务笔数",
+    "study_payments": "留学汇款与留学贷款笔数",
+    "total_usd": "业务金额合计（美元）",
+    "service_kinds": "业务类型",
+    "institution_ids": "外汇记录中的院校编号",
+    "first_service_year": "首笔外汇业务年份",
+    # titles, achievements, applications
+    "title_name": "职称名称",
+    "title_level": "职称级别（正高级、副高级、中级、初级、无）",
+    "title_rank": "职称级别序号（正高级4、副高级3、中级2、初级1、无0）",
+    "title_month": "职称取得时间",
+    "achievement_id": "成果编号",
+    "user_id": "专业技术平台用户编号",
+    "kind": "成果类型（论文、专利、著作、获奖、项目、标准）",
+    "title": "名称",
+    "level": "成果级别（国际、国家级、省部级、市级、其他）",
+    "achieved_on": "取得时间",
+    "author_rank": "本人排名",
+    "is_first_author": "是否排名第一",
+    "application_id": "申报编号",
+    "programme": "计划名称",
+    "is_liuchuang": "是否重庆市留学人员回国创业创新支持计划（留创计划）",
+    "category": "申报类别（创业类、创新类）",
+    "year": "申报年度",
+    "project_title": "项目名称",
+    "is_funded": "是否已资助",
+    "grant_10k_cny": "资助金额（万元）",
+    # profile
+    "age": "年龄（周岁，截至统计日期）",
+    "highest_overseas_degree": "最高海外学位（博士、硕士、学士、无；无法确认为空）",
+    "overseas_degree_rank": "最高海外学位序号（博士3、硕士2、学士1、无0）",
+    "has_doctorate": "是否有博士学位（含国内）",
+    "overseas_postdoc": "是否有国（境）外博士后经历（无博士学位为否；有博士学位时数据无法判断，为空）",
+    "return_date_basis": "回国时间依据（回国时间填报、海外毕业时间、外汇留学缴费止期）",
+    "return_year": "回国年份",
+    "years_since_return": "回国年限（整年，截至统计日期）",
+    "arrived_cq_on": "来渝工作时间（回国后首个核实就业或参保日期，缺失时取回国时间）",
+    "years_in_cq": "来渝工作年限（整年，截至统计日期）",
+    "has_title": "是否已取得职称",
+    "has_verified_employment": "是否有核实的当前就业（社保缴费、事业单位在职、国企在职）",
+    "is_employed": "是否就业（有当前单位为是；调查填报待业或仅参加城乡居民保险为否；不明为空）",
+    "insured": "是否在渝参保缴费",
+    "si_ever_enrolled": "是否曾在本市参加社会保险",
+    "first_insured_on": "首次参保日期",
+    "achievements_total": "成果总数",
+    "high_level_achievements": "国际及国家级成果数",
+    "patents": "专利数",
+    "achievements_by_kind": "按类型的成果数",
+    "achievements_by_level": "按级别的成果数",
+    "applications_total": "人才计划申报次数",
+    "liuchuang_grants": "留创计划获资助次数",
+    "grants_10k_cny_total": "已获资助金额合计（万元）",
+    "programme_history": "申报经历（年度、计划、类别、状态、金额）",
+    "completeness": "画像完整度（0–100，12项关键属性的齐全比例）",
+    "source_coverage": "覆盖来源",
+    "source_count": "覆盖来源数",
+    "is_founder": "是否创业者（调查填报自主创业或申报创业类项目为是；任职于其他单位为否）",
+    "returnee_verified": "留学回国身份是否已核实（已认证或多源佐证为是；单源声明为空；无证据为否）",
+    "cq_employment_verified": "是否有核实的在渝就业（有为是；未就业为否；仅自述为空）",
+    "full_time_in_cq": "是否已全职在渝（在渝参保缴费或核实就业为是，否则为空）",
+    "in_chongqing": "是否在渝就业或居住（单位在渝或填报了重庆区县为是，否则为空）",
+    "tags": "画像标签",
+    # policies
+    "policy_id": "政策编号",
+    "policy_name": "政策简称",
+    "full_name": "政策全称",
+    "benefit": "支持内容",
+    "issuer": "发文机关",
+    "document": "政策文件",
+    "document_number": "文号（未核实时为空）",
+    "clauses_verified": "条款是否已与文件原文核对",
+    "condition_count": "条件数",
+    "materials": "需申请人另行提供、数据无法核查的条件",
+    "policy_file": "政策库中的 YAML 文件",
+    "condition_id": "条件编号",
+    "seq": "条件顺序",
+    "text": "条件原文（摘要）",
+    "clause": "条款",
+    "rule": "判定规则（JSON）",
+    "rule_sql": "判定规则编译成的 SQL",
+    "fields": "判定所用的画像字段",
+    "status_label": "判定结果（中文）",
+    "reasons": "判定理由",
+    "failed_conditions": "不满足的条件（含当前取值）",
+    "missing_evidence": "需补充的证明材料",
+    "met_conditions": "已满足的条件",
+    "condition_results": "各条件判定（met 满足 / not_met 不满足 / unknown 待补证明）",
+    "evaluated_on": "判定日期（统计日期）",
+    "persons": "人数",
+    # statistics
+    "stat_year": "统计年度（统计日期所在年）",
+    "returnees": "留学回国人员数",
+    "share_pct": "占比（%）",
+    "doctorates": "其中博士",
+    "masters": "其中硕士",
+    "bachelors": "其中学士",
+    "certified": "其中已认证",
+    "returned_last_5y": "其中近5年回国",
+}
+
+TABLE_COLUMN_DOCS: dict[tuple[str, str], str] = {
+    ("policy_push", "status"): "判定结果（eligible 符合 / needs_evidence 需补充材料 / not_eligible 不符合）",
+    ("stats_policy_push", "status"): "判定结果（eligible 符合 / needs_evidence 需补充材料 / not_eligible 不符合）",
+    ("fact_title", "record_uid"): "专业技术平台记录编号",
+    ("fact_application", "status"): "申报状态（已提交、单位审核、主管部门审核、专家评审、已资助、未通过）",
+    ("fact_employment", "record_count"): "合并的来源记录数（社保按人员与单位合并各险种）",
+    ("person_conflicts", "sources"): "各冲突取值所在的来源",
+    ("person_profile", "as_of_date"): "统计日期（最新当前交付日）",
+    ("talent_library", "as_of_date"): "统计日期（最新当前交付日）",
+    ("fact_archive", "transferred_to"): "档案转出去向",
+    ("fact_fx_study", "institution_name"): "外汇记录中的首个院校中文名",
+    ("dim_employer", "employer_name"): "单位名称（各来源中最常见的写法）",
+    ("dim_employer", "employer_kind"): "单位性质（国企员工系统→国有企业；事业单位人事系统→事业单位；"
+    "信用代码11/12→机关/事业单位；否则取调查填报的多数，仍无则按信用代码：企业/其他）",
+    ("fact_achievement", "title"): "成果名称",
+    ("dim_policy_condition", "document"): "条件所依据的政策文件",
+    ("stats_by_district", "district"): "所在区县（未填报时取单位登记地区县）",
+    ("person_profile", "sex"): "性别（M 男 / F 女，取黄金记录）",
+}
+
+_LABEL_END = re.compile(r"（(?!境）)|[(：]")
+
+
+def column_doc(table: str, column: str) -> str | None:
+    """The Chinese comment of `table.column`, or None when undocumented."""
+    return TABLE_COLUMN_DOCS.get((table, column)) or COLUMN_DOCS.get(column)
+
+
+def column_label(column: str) -> str:
+    """A short Chinese label of a column (its comment up to the first bracket)."""
+    doc = COLUMN_DOCS.get(column)
+    return _LABEL_END.split(doc, maxsplit=1)[0] if doc else column
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def apply_comments(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> None:
+    """`COMMENT ON` a table or view and each of its columns; raise if any lacks documentation."""
+    kind = (
+        "VIEW"
+        if con.execute(
+            "SELECT count(*) FROM duckdb_views() WHERE schema_name = ? AND view_name = ?", [schema, name]
+        ).fetchall()[0][0]
+        else "TABLE"
+    )
+    if name not in TABLE_DOCS:
+        raise KeyError(f"表 {schema}.{name} 没有说明")
+    con.execute(f"COMMENT ON {kind} {schema}.{name} IS {_quote(TABLE_DOCS[name])}")
+    columns = [
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
+            [schema, name],
+        ).fetchall()
+    ]
+    missing = [c for c in columns if column_doc(name, c) is None]
+    if missing:
+        raise KeyError(f"{schema}.{name} 的列没有说明：{', '.join(missing)}")
+    for column in columns:
+        con.execute(f'COMMENT ON COLUMN {schema}.{name}."{column}" IS {_quote(column_doc(name, column))}')
