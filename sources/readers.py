@@ -292,9 +292,13 @@ def _excel_number_text(value: float) -> str:
     return f"{mantissa.rstrip('0').rstrip('.')}E+{int(exponent):02d}"
 
 
-def _as_excel_shows(text: pl.Series, number: pl.Series) -> pl.Series:
-    """A long number in a text column has been rounded by Excel: show it as Excel does."""
-    rounded = (number.abs() >= EXCEL_PRECISION_LIMIT) & number.is_finite()
+def _as_excel_shows(text: pl.Series, number: pl.Series, numeric_cell: pl.Series) -> pl.Series:
+    """A long number stored as a number cell has been rounded by Excel: show it as Excel does.
+
+    Text cells are left alone even when they hold only digits (fastexcel parses those as
+    floats too, so `numeric_cell` says which cells really are numbers).
+    """
+    rounded = numeric_cell.is_not_null() & (number.abs() >= EXCEL_PRECISION_LIMIT) & number.is_finite()
     at = rounded.fill_null(False).arg_true()
     if at.is_empty():
         return text
@@ -309,6 +313,8 @@ def _read_xlsx(data: bytes, spec: FileSpec, name: str) -> FileRead:
         workbook = fastexcel.read_excel(data)
         as_text = workbook.load_sheet_by_name(spec.sheet, dtypes="string").to_polars()
         as_number = workbook.load_sheet_by_name(spec.sheet, dtypes="float").to_polars()
+        # Read as booleans, number cells are non-null and text cells null: the cell type.
+        numeric_cells = workbook.load_sheet_by_name(spec.sheet, dtypes="boolean").to_polars()
     except fastexcel.FastExcelError as exc:
         first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise StructuralError(f"{name}: 不是可读的 xlsx 工作簿或缺少工作表 {spec.sheet} ({first_line})") from exc
@@ -321,7 +327,9 @@ def _read_xlsx(data: bytes, spec: FileSpec, name: str) -> FileRead:
     columns = {}
     for c, pos in zip(spec.columns, positions, strict=True):
         text = as_text[names[pos]].cast(pl.Utf8)
-        columns[c.field] = _as_excel_shows(text, as_number[names[pos]]) if c.type == "str" else text
+        columns[c.field] = (
+            _as_excel_shows(text, as_number[names[pos]], numeric_cells[names[pos]]) if c.type == "str" else text
+        )
     frame = (
         pl.DataFrame(columns, schema={c.field: pl.Utf8 for c in spec.columns})
         .with_row_index("line_no", offset=2)

@@ -120,11 +120,13 @@ def test_xlsx_float_id_and_serial_date(tmp_path: Path) -> None:
     sheet.write_row(1, 0, ["DC2026-1", "张三", "男", "居民身份证"])
     sheet.write_number(1, 4, 5.00103199e17)
     sheet.write_number(1, 5, 44392)
+    sheet.write_row(2, 0, ["DC2026-2", "李四", "男", "居民身份证"])
+    sheet.write_string(2, 4, "500103199001011234")  # digits stored as text stay exact
     workbook.close()
     read = read_file(path, spec)
-    assert read.rows["id_number"].to_list() == ["5.00103199E+17"]
-    assert read.rows["birth_date"].to_list() == ["44392"]
-    assert read.rows["line_no"].to_list() == [2]
+    assert read.rows["id_number"].to_list() == ["5.00103199E+17", "500103199001011234"]
+    assert read.rows["birth_date"].to_list() == ["44392", None]
+    assert read.rows["line_no"].to_list() == [2, 3]
 
 
 def test_not_a_workbook_is_structural(tmp_path: Path) -> None:
