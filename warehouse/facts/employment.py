@@ -61,6 +61,9 @@ def employer_register(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         nz.clean_text(declared["employer_name"]).alias("employer_name"),
         nz.clean_text(declared["employer_kind"]).alias("kind"),
     ).filter(pl.col("kind").is_in(list(nz.EMPLOYER_KINDS)) & pl.col("employer_name").is_not_null())
+    # One declared kind per name first: joining every declaration to every record of a large
+    # employer would multiply rows (tens of GB at 200,000 persons).
+    declared = declared.group_by("employer_name").agg(pl.col("kind").mode().sort().first())
     names = seen.join(declared, on="employer_name", how="left")
     register = names.group_by("employer_uscc").agg(
         pl.col("employer_name").drop_nulls().mode().sort().first().alias("employer_name"),
