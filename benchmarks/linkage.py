@@ -124,6 +124,11 @@ def bench(persons: int, seed: int, work: Path) -> dict:
     _, _, scores = _child(
         [py, "-m", "returnees.cli", "score", "--truth", str(out / "truth.csv"), "--warehouse", str(warehouse)]
     )
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        ge_seconds = con.execute("SELECT coalesce(sum(seconds), 0) FROM quality_timings").fetchall()[0][0]
+        stages = json.loads(con.execute("SELECT stage_seconds FROM run_log").fetchall()[-1][0])
     _, _, base = _child([py, __file__, "--baseline", str(out)])
     base_figures = json.loads(base.strip().splitlines()[-1])
     return {
@@ -132,6 +137,8 @@ def bench(persons: int, seed: int, work: Path) -> dict:
         "run_peak_gb": run_peak,
         "scores": scores,
         "baseline": base_figures,
+        "ge_seconds": ge_seconds,
+        "link_seconds": stages.get("link", 0.0),
     }
 
 
@@ -156,7 +163,11 @@ def main() -> None:
             f"基线 Splink 仅关联用时 {b['linkage_seconds']:.1f} 秒，成对 F1 {b['pair_f1']:.4f}，"
             f"B-cubed F1 {b['bcubed_f1']:.4f}（精确率 {b['pair_precision']:.4f}，召回率 {b['pair_recall']:.4f}）"
         )
-        print(f"全流程 / 基线关联 = {r['run_seconds'] / b['linkage_seconds']:.2f}")
+        print(
+            f"全流程 / 基线关联 = {r['run_seconds'] / b['linkage_seconds']:.2f}；"
+            f"关联阶段 {r['link_seconds']:.1f} 秒 / 基线关联 = {r['link_seconds'] / b['linkage_seconds']:.2f}"
+        )
+        print(f"Great Expectations 用时 {r['ge_seconds']:.1f} 秒，占全流程 {r['ge_seconds'] / r['run_seconds']:.1%}")
 
 
 if __name__ == "__main__":
