@@ -12,7 +12,7 @@ install: $(STAMP)
 $(STAMP): requirements.lock pyproject.toml
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
 	@test -x $(BIN)/python || uv venv --quiet --python $(PYTHON) $(VENV)
-	uv pip sync --quiet --python $(BIN)/python requirements.lock
+	uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
 	uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $(STAMP)
 
