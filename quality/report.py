@@ -118,7 +118,7 @@ def quality_report(warehouse: Path) -> str:
     lines = [f"质量检查报告：{warehouse}", f"运行：{run_id}"]
     docs = docs_dir(warehouse) / "index.html"
     if docs.is_file():
-        lines.append(f"Data Docs：{docs}")
+        lines.append(f"Data Docs（最近一次运行）：{docs}")
     for build in _newer_builds(warehouse):
         lines.append(f"注意：有更新的未发布构建 {build}（运行失败、被阻断或仍在进行），可用 --warehouse 指定它查看。")
     lines += ["", *_delivery_section(results, run_id), "", "二、拒收的交付"]
