@@ -168,6 +168,7 @@ class GxSession:
             ValidationResultIdentifier,
         )
 
+        out_dir = out_dir.resolve()  # GE's site store takes absolute directories only
         staging = out_dir.with_name(out_dir.name + ".building")
         shutil.rmtree(staging, ignore_errors=True)
         self.context.add_data_docs_site(
