@@ -113,3 +113,17 @@ def test_missing_landing_fails_with_one_line(tmp_path: Path) -> None:
     result = _cli("run", "--landing", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "w.duckdb"))
     assert result.returncode != 0
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_relative_paths_work_as_in_the_quick_start(generated: Path, tmp_path: Path) -> None:
+    shutil.copytree(generated / "landing", tmp_path / "landing")
+    result = subprocess.run(
+        [sys.executable, "-m", "returnees.cli", "run", "--landing", "landing", "--warehouse", "out/w.duckdb"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "w.duckdb").is_file()
