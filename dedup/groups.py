@@ -71,12 +71,17 @@ def _id_key_of_compatible_names(records: pl.DataFrame) -> pl.Series:
     record) does not join by the number; Splink weighs it like any other record.
     """
     pinyin = ("surname_pinyin", "given_pinyin")
-    holder = (
-        records.filter(pl.col("id_number").is_not_null())
-        .group_by("id_number")
-        .agg([pl.col(c).drop_nulls().mode().sort().first().alias(f"holder_{c}") for c in pinyin])
-    )
-    checked = records.select("id_number", *pinyin).join(holder, on="id_number", how="left", maintain_order="left")
+    checked = records.select("id_number", *pinyin)
+    for column in pinyin:
+        holder = (
+            checked.filter(pl.col("id_number").is_not_null() & pl.col(column).is_not_null())
+            .group_by("id_number", column)
+            .len()
+            .sort(["id_number", "len", column], descending=[False, True, False])
+            .unique(subset="id_number", keep="first")
+            .select("id_number", pl.col(column).alias(f"holder_{column}"))
+        )
+        checked = checked.join(holder, on="id_number", how="left", maintain_order="left")
     compatible = (
         pl.col("surname_pinyin").is_null()
         | pl.col("given_pinyin").is_null()
@@ -100,7 +105,8 @@ def with_matching_fields(records: pl.DataFrame) -> pl.DataFrame:
     excel_prefix = pl.when(pl.col("id_kind") == "EXCEL_FLOAT").then(
         pl.col("id_address_code") + pl.col("id_birth_date").dt.strftime("%Y%m%d")
     )
-    tokens = pl.concat_list(pl.col("surname_pinyin"), pl.col("given_pinyin")).list.sort()
+    surname, given = pl.col("surname_pinyin"), pl.col("given_pinyin")
+    tokens = pl.when(surname <= given).then(surname + " " + given).otherwise(given + " " + surname)
     return records.with_columns(
         pl.when(valid_id)
         .then(pl.col("id_birth_date"))
@@ -118,9 +124,7 @@ def with_matching_fields(records: pl.DataFrame) -> pl.DataFrame:
         .alias("dob_precision"),
         pl.when(valid_id & pl.col("sex").is_null()).then(pl.col("id_sex")).otherwise(pl.col("sex")).alias("sex"),
         pl.coalesce(pl.col("id_shape").str.slice(0, 14), excel_prefix).alias("id_prefix14"),
-        pl.when(pl.col("surname_pinyin").is_not_null() & pl.col("given_pinyin").is_not_null())
-        .then(tokens.list.join(" "))
-        .alias("name_tokens"),
+        tokens.alias("name_tokens"),
     ).with_columns(deterministic_groups(records))
 
 
