@@ -18,22 +18,18 @@ import duckdb
 import polars as pl
 
 from warehouse.db import table_exists
-from warehouse.decisions import Decision, decisions_path, ensure_schema, open_decisions, record_decision
+from warehouse.decisions import (
+    DECISION_SCHEMA,
+    Decision,
+    decisions_path,
+    ensure_schema,
+    open_decisions,
+    record_decision,
+)
 
 _LOCK = threading.Lock()
 
-DECISION_COLUMNS = {
-    "decision_id": pl.Int64,
-    "made_at": pl.Datetime,
-    "made_by": pl.Utf8,
-    "action": pl.Utf8,
-    "record_uids": pl.List(pl.Utf8),
-    "other_record_uids": pl.List(pl.Utf8),
-    "person_ids": pl.List(pl.Utf8),
-    "comment": pl.Utf8,
-    "run_id": pl.Utf8,
-    "undoes": pl.Int64,
-}
+DECISION_COLUMNS = DECISION_SCHEMA
 
 
 class StoreBusy(Exception):

@@ -151,19 +151,22 @@ def base_settings() -> dict[str, Any]:
     }
 
 
-def _linker(con: duckdb.DuckDBPyConnection, profiles: pl.DataFrame, settings: dict[str, Any] | Path, log_level: int):
+def _linker(
+    con: duckdb.DuckDBPyConnection, profiles: pl.DataFrame, settings: dict[str, Any] | Path, log_level: int
+) -> tuple[Any, Any]:
+    """A Linker over `profiles` and the DuckDBAPI it registered them with."""
     from splink import DuckDBAPI, Linker
 
     db_api = DuckDBAPI(connection=con)
     sdf = db_api.register(profiles.to_arrow(), table_name="profiles_for_splink")
-    return Linker(sdf, settings if isinstance(settings, dict) else str(settings), log_level=log_level)
+    return Linker(sdf, settings if isinstance(settings, dict) else str(settings), log_level=log_level), db_api
 
 
 def train(con: duckdb.DuckDBPyConnection, profiles: pl.DataFrame, out: Path = MODEL_PATH) -> dict[str, Any]:
     """Estimate u by random sampling and m by EM on three independent blockings; save the model."""
     from splink import block_on
 
-    linker = _linker(con, profiles, base_settings(), logging.WARNING)
+    linker, _ = _linker(con, profiles, base_settings(), logging.WARNING)
     linker.training.estimate_probability_two_random_records_match(
         ["l.id_number = r.id_number", "l.name_pinyin = r.name_pinyin AND l.dob = r.dob"], recall=0.9
     )
@@ -214,8 +217,7 @@ def predict(
     settings = json.loads(model.read_text(encoding="utf-8"))
     settings.pop("model_version", None)
     settings["retain_intermediate_calculation_columns"] = True
-    linker = _linker(con, profiles, settings, logging.ERROR)
-    db_api = linker._db_api
+    linker, db_api = _linker(con, profiles, settings, logging.ERROR)
     for column in TF_COLUMNS:
         linker.table_management.compute_tf_table(column)
     new = db_api.register(profiles.filter(is_new).to_arrow(), table_name="new_profiles")

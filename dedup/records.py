@@ -112,7 +112,7 @@ RAW_COLUMNS = [
 ]
 
 # Bump when standardisation changes, so that unchanged raw rows are standardised again.
-STANDARDISE_VERSION = "2026.11-1"
+STANDARDISE_VERSION = "2026.11-2"
 LINEAGE_COLUMNS = ["source", "record_key", "delivery_date", "file", "line_no"]
 
 SEX_CODES = {"男": "M", "女": "F", "M": "M", "F": "F", "MALE": "M", "FEMALE": "F", "1": "M", "2": "F"}
@@ -188,15 +188,9 @@ def refresh_records(raw: pl.DataFrame, previous: pl.DataFrame | None) -> tuple[p
     return records, RecordChanges(added, fresh.height - added, withdrawn, kept.height)
 
 
-def _clean_code(col: str) -> pl.Expr:
-    """Trim, NFKC-free upper-case code (certificate numbers, social-insurance numbers, USCC)."""
-    return (
-        pl.col(col)
-        .str.strip_chars()
-        .str.to_uppercase()
-        .str.replace_all(r"[\s\-]", "")
-        .pipe(lambda e: pl.when(e.is_in(["", "无", "不详", "/", "-", "NULL", "0"])).then(None).otherwise(e))
-    )
+def _clean_code(raw: pl.Series) -> pl.Series:
+    """Codes (certificate numbers, social-insurance numbers, USCC): placeholders null, upper case, no separators."""
+    return std.null_placeholders(raw).str.to_uppercase().str.replace_all(r"[\s\-]", "")
 
 
 def standardise_records(raw: pl.DataFrame) -> pl.DataFrame:
@@ -252,9 +246,9 @@ def standardise_records(raw: pl.DataFrame) -> pl.DataFrame:
             pl.coalesce("_hz_surname_pinyin", "_lt_surname_pinyin").alias("surname_pinyin"),
             pl.coalesce("_hz_given_pinyin", "_lt_given_pinyin").alias("given_pinyin"),
             sex.alias("sex"),
-            _clean_code("si_person_no_raw").alias("si_person_no"),
-            _clean_code("degree_cert_no_raw").alias("degree_cert_no"),
-            _clean_code("employer_uscc_raw").alias("employer_uscc"),
+            _clean_code(raw["si_person_no_raw"]).alias("si_person_no"),
+            _clean_code(raw["degree_cert_no_raw"]).alias("degree_cert_no"),
+            _clean_code(raw["employer_uscc_raw"]).alias("employer_uscc"),
         )
         .with_columns(
             (pl.col("surname_pinyin") + pl.col("given_pinyin")).alias("name_pinyin"),

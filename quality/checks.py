@@ -17,7 +17,7 @@ import polars as pl
 
 from quality.results import ensure_quality_tables
 from quality.rules import DELIVERY_SUITE, ROWS_SUITE, Severity
-from warehouse.db import query
+from warehouse.db import query, scalar
 
 
 @dataclass(frozen=True)
@@ -181,10 +181,7 @@ def gate_breaches(con: duckdb.DuckDBPyConnection, source: str, kind: str) -> int
             [source, source],
         ).fetchall()
     ]
-    return sum(
-        con.execute(f"SELECT count(*) FROM bronze.{table} b WHERE {_BREACH_SQL[kind]}").fetchone()[0]
-        for table in tables
-    )
+    return sum(scalar(con, f"SELECT count(*) FROM bronze.{table} b WHERE {_BREACH_SQL[kind]}") for table in tables)
 
 
 def blocking_failures(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

@@ -93,7 +93,7 @@ def _execute(landing: Path, warehouse: Path, memory_limit: str, threads: int, fu
 
 def summarize(warehouse: Path, seconds: float) -> str:
     """Row counts per source, quarantine, persons, from the published warehouse."""
-    from warehouse.db import connect
+    from warehouse.db import connect, scalar
 
     with connect(warehouse, read_only=True) as con:
         per_source = con.sql(
@@ -104,8 +104,8 @@ def summarize(warehouse: Path, seconds: float) -> str:
             FROM file_counts f GROUP BY f.source ORDER BY f.source
             """
         ).pl()
-        persons = con.execute("SELECT count(DISTINCT person_id) FROM person_xref").fetchone()[0]
-        rejected = con.execute("SELECT count(*) FROM deliveries WHERE status = 'rejected'").fetchone()[0]
+        persons = scalar(con, "SELECT count(DISTINCT person_id) FROM person_xref")
+        rejected = scalar(con, "SELECT count(*) FROM deliveries WHERE status = 'rejected'")
     lines = [f"运行成功，用时 {seconds:.1f} 秒。", f"{'来源':<18}{'读取行数':>10}{'隔离行数':>10}{'已解析记录':>12}"]
     lines += [f"{s:<20}{r:>12}{q:>12}{x:>14}" for s, r, q, x in per_source.iter_rows()]
     total = per_source.select(pl.col("rows_read", "quarantined").sum())

@@ -8,7 +8,6 @@ columns per format, cut gzip and non-workbooks at the delivery level, hostile ma
 from __future__ import annotations
 
 import gzip
-import hashlib
 import io
 import json
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 import xlsxwriter
+from landing_helpers import deliver
 
 from quality.accounting import file_accounting
 from sources.contract import FileSpec, load_contract
@@ -30,18 +30,6 @@ ARCHIVES = CONTRACT["archives"].person_file
 PI_HR = CONTRACT["pi_hr"].person_file
 SOE = CONTRACT["soe_staff"].person_file
 SURVEY = CONTRACT["survey"].person_file
-
-
-def _deliver(landing: Path, source: str, date: str, files: dict[str, bytes], rows: dict[str, int]) -> Path:
-    folder = landing / source / date
-    folder.mkdir(parents=True)
-    listed = []
-    for name, data in files.items():
-        (folder / name).write_bytes(data)
-        listed.append({"name": name, "rows": rows[name], "sha256": hashlib.sha256(data).hexdigest()})
-    manifest = {"source": source, "delivery_date": date, "files": listed}
-    (folder / "_manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    return folder
 
 
 def _archives(rows: list[str]) -> str:
@@ -203,9 +191,9 @@ def test_repeated_contract_column_is_read_once_with_a_warning(tmp_path: Path) ->
 
 def test_jsonl_missing_a_contract_field_rejects_the_delivery_naming_it(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
-    _deliver(landing, "soe_staff", "2026-10-01", {"employees.jsonl": _jsonl([_employee("E1")])}, {"employees.jsonl": 1})
+    deliver(landing, "soe_staff", "2026-10-01", {"employees.jsonl": _jsonl([_employee("E1")])}, {"employees.jsonl": 1})
     newer = [{k: v for k, v in _employee(f"E{i}").items() if k != "id_no"} for i in range(3)]
-    _deliver(landing, "soe_staff", "2026-10-31", {"employees.jsonl": _jsonl(newer)}, {"employees.jsonl": 3})
+    deliver(landing, "soe_staff", "2026-10-31", {"employees.jsonl": _jsonl(newer)}, {"employees.jsonl": 3})
     load = load_source(landing, CONTRACT["soe_staff"])
     status = {o.delivery_date: (o.status, o.reason) for o in load.outcomes}
     assert status["2026-10-31"][0] == "rejected" and "id_no" in status["2026-10-31"][1]
@@ -217,7 +205,7 @@ def test_xlsx_missing_a_contract_column_rejects_the_delivery_naming_it(tmp_path:
     landing = tmp_path / "landing"
     header = [h for h in SURVEY.headers if h != "证件号码"]
     data = _survey(header, [["DC2026-1", "张三"]])
-    _deliver(landing, "survey", "2026-03-31", {"survey_2026.xlsx": data}, {"survey_2026.xlsx": 1})
+    deliver(landing, "survey", "2026-03-31", {"survey_2026.xlsx": data}, {"survey_2026.xlsx": 1})
     (outcome,) = load_source(landing, CONTRACT["survey"]).outcomes
     assert outcome.status == "rejected" and "证件号码" in outcome.reason
 
@@ -226,7 +214,7 @@ def test_gbk_csv_missing_a_contract_column_rejects_the_delivery_naming_it(tmp_pa
     landing = tmp_path / "landing"
     header = ",".join(h for h in PI_HR.headers if h != "公民身份号码")
     data = (header + "\r\n" + ",".join(["S1", "张三", *[""] * 16]) + "\r\n").encode("gbk")
-    _deliver(landing, "pi_hr", "2026-11-01", {"staff.csv": data}, {"staff.csv": 1})
+    deliver(landing, "pi_hr", "2026-11-01", {"staff.csv": data}, {"staff.csv": 1})
     (outcome,) = load_source(landing, CONTRACT["pi_hr"]).outcomes
     assert outcome.status == "rejected" and "公民身份号码" in outcome.reason
 
@@ -234,12 +222,12 @@ def test_gbk_csv_missing_a_contract_column_rejects_the_delivery_naming_it(tmp_pa
 def test_extra_columns_in_jsonl_and_xlsx_are_ignored_with_a_warning(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     objects = [_employee("E1", 工号备注="x")]
-    _deliver(landing, "soe_staff", "2026-11-30", {"employees.jsonl": _jsonl(objects)}, {"employees.jsonl": 1})
+    deliver(landing, "soe_staff", "2026-11-30", {"employees.jsonl": _jsonl(objects)}, {"employees.jsonl": 1})
     soe = load_source(landing, CONTRACT["soe_staff"])
     assert soe.bronze["soe_staff"].height == 1
     assert any("soe_staff/2026-11-30" in w and "工号备注" in w for w in soe.warnings)
     data = _survey([*SURVEY.headers, "备注"], [["DC2026-1", "张三", *[None] * 17, "2026-03-01", "x"]])
-    _deliver(landing, "survey", "2026-03-31", {"survey_2026.xlsx": data}, {"survey_2026.xlsx": 1})
+    deliver(landing, "survey", "2026-03-31", {"survey_2026.xlsx": data}, {"survey_2026.xlsx": 1})
     survey = load_source(landing, CONTRACT["survey"])
     assert survey.bronze["survey"]["record_key"].to_list() == ["DC2026-1"]
     assert any("备注" in w for w in survey.warnings)
@@ -262,12 +250,12 @@ def test_damaged_file_with_matching_manifest_rejects_only_its_delivery(
     spec = CONTRACT[source].person_file
     if source == "survey":
         good = _survey(SURVEY.headers, [["DC2025-1", "张三"]])
-        _deliver(landing, source, "2025-03-31", {"survey_2024.xlsx": good}, {"survey_2024.xlsx": 1})
+        deliver(landing, source, "2025-03-31", {"survey_2024.xlsx": good}, {"survey_2024.xlsx": 1})
     else:
         row = ["SI1", "", "", "", "", "职工基本医疗保险", *[""] * (len(spec.headers) - 6)]
         good = gzip.compress(("\n".join([",".join(spec.headers), ",".join(row)]) + "\n").encode())
-        _deliver(landing, source, "2026-11-20", {name: good}, {name: 1})
-    _deliver(landing, source, "2026-11-21", {name: damage(good)}, {name: 1})
+        deliver(landing, source, "2026-11-20", {name: good}, {name: 1})
+    deliver(landing, source, "2026-11-21", {name: damage(good)}, {name: 1})
     load = load_source(landing, CONTRACT[source])
     status = {o.delivery_date: (o.status, o.reason) for o in load.outcomes}
     assert status["2026-11-21"][0] == "rejected" and reason in status["2026-11-21"][1]
@@ -315,7 +303,7 @@ def test_hostile_delivery_lands_in_duckdb_and_every_row_is_accounted(tmp_path: P
         "",
     ]
     data = _archives(rows).encode("utf-8")
-    _deliver(landing, "archives", "2026-11-16", {"archives.csv": data}, {"archives.csv": 7})
+    deliver(landing, "archives", "2026-11-16", {"archives.csv": data}, {"archives.csv": 7})
     load = load_source(landing, CONTRACT["archives"])
     assert [o.status for o in load.outcomes] == ["current"]
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:

@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 from pathlib import Path
 
 import pytest
 import xlsxwriter
+from landing_helpers import deliver
 
 from sources.contract import load_contract
 from sources.ingest import load_source
 from sources.readers import StructuralError, read_file
 
 CONTRACT = load_contract()
-
-
-def _deliver(landing: Path, source: str, date: str, files: dict[str, bytes], rows: dict[str, int]) -> Path:
-    folder = landing / source / date
-    folder.mkdir(parents=True)
-    listed = []
-    for name, data in files.items():
-        (folder / name).write_bytes(data)
-        listed.append({"name": name, "rows": rows[name], "sha256": hashlib.sha256(data).hexdigest()})
-    manifest = {"source": source, "delivery_date": date, "files": listed}
-    (folder / "_manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    return folder
 
 
 def _archives_csv(rows: list[list[str]], line_end: str = "\n") -> str:
@@ -140,8 +128,8 @@ def test_mismatched_manifest_rejects_delivery_and_keeps_previous(tmp_path: Path)
     landing = tmp_path / "landing"
     old = _archives_csv([_archive_row("A1")]).encode()
     new = _archives_csv([_archive_row("A1"), _archive_row("A2")]).encode()
-    _deliver(landing, "archives", "2026-11-01", {"archives.csv": old}, {"archives.csv": 1})
-    _deliver(landing, "archives", "2026-11-08", {"archives.csv": new}, {"archives.csv": 5})
+    deliver(landing, "archives", "2026-11-01", {"archives.csv": old}, {"archives.csv": 1})
+    deliver(landing, "archives", "2026-11-08", {"archives.csv": new}, {"archives.csv": 5})
     load = load_source(landing, CONTRACT["archives"])
     status = {o.delivery_date: (o.status, o.reason) for o in load.outcomes}
     assert status["2026-11-08"][0] == "rejected"
@@ -153,7 +141,7 @@ def test_mismatched_manifest_rejects_delivery_and_keeps_previous(tmp_path: Path)
 def test_sha_mismatch_and_incomplete_delivery(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     data = _archives_csv([_archive_row("A1")]).encode()
-    folder = _deliver(landing, "archives", "2026-11-01", {"archives.csv": data}, {"archives.csv": 1})
+    folder = deliver(landing, "archives", "2026-11-01", {"archives.csv": data}, {"archives.csv": 1})
     (folder / "archives.csv").write_bytes(data + b"A9|x\n")
     (landing / "archives" / "2026-11-09").mkdir()  # still being copied: no manifest
     load = load_source(landing, CONTRACT["archives"])
@@ -165,7 +153,7 @@ def test_sha_mismatch_and_incomplete_delivery(tmp_path: Path) -> None:
 def test_empty_and_duplicate_keys_are_quarantined(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     data = _archives_csv([_archive_row("A1"), _archive_row(" "), _archive_row("A1 ")]).encode()
-    _deliver(landing, "archives", "2026-11-01", {"archives.csv": data}, {"archives.csv": 3})
+    deliver(landing, "archives", "2026-11-01", {"archives.csv": data}, {"archives.csv": 3})
     load = load_source(landing, CONTRACT["archives"])
     assert load.bronze["archives"]["record_key"].to_list() == ["A1"]
     reasons = sorted(load.quarantine["reason"].to_list())
@@ -183,7 +171,7 @@ def test_survey_years_accumulate(tmp_path: Path) -> None:
         sheet.write_row(0, 0, headers)
         sheet.write_row(1, 0, [f"DC{year}-1", "张三"])
         workbook.close()
-        _deliver(landing, "survey", f"{year}-03-31", {path.name: path.read_bytes()}, {path.name: 1})
+        deliver(landing, "survey", f"{year}-03-31", {path.name: path.read_bytes()}, {path.name: 1})
     load = load_source(landing, CONTRACT["survey"])
     assert sorted(load.bronze["survey"]["record_key"].to_list()) == ["DC2025-1", "DC2026-1"]
 

@@ -43,6 +43,21 @@ CREATE TABLE IF NOT EXISTS steward_decisions (
 """
 
 
+# Column types of `steward_decisions` as polars reads them.
+DECISION_SCHEMA = {
+    "decision_id": pl.Int64,
+    "made_at": pl.Datetime,
+    "made_by": pl.Utf8,
+    "action": pl.Utf8,
+    "record_uids": pl.List(pl.Utf8),
+    "other_record_uids": pl.List(pl.Utf8),
+    "person_ids": pl.List(pl.Utf8),
+    "comment": pl.Utf8,
+    "run_id": pl.Utf8,
+    "undoes": pl.Int64,
+}
+
+
 def decisions_path(warehouse: Path) -> Path:
     """The decisions file that belongs to a warehouse file."""
     return warehouse.with_name(f"{warehouse.stem}.decisions.duckdb")
@@ -94,17 +109,7 @@ def record_decision(con: duckdb.DuckDBPyConnection, decision: Decision) -> int:
 
 def active_decisions(warehouse: Path) -> pl.DataFrame:
     """Decisions in force (not undone), oldest first; empty when there is no decisions file."""
-    schema = {
-        "decision_id": pl.Int64,
-        "made_at": pl.Datetime,
-        "made_by": pl.Utf8,
-        "action": pl.Utf8,
-        "record_uids": pl.List(pl.Utf8),
-        "other_record_uids": pl.List(pl.Utf8),
-        "person_ids": pl.List(pl.Utf8),
-        "comment": pl.Utf8,
-        "run_id": pl.Utf8,
-    }
+    schema = {c: t for c, t in DECISION_SCHEMA.items() if c != "undoes"}
     path = decisions_path(warehouse)
     if not path.is_file():
         return pl.DataFrame(schema=schema)
