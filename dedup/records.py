@@ -112,7 +112,7 @@ RAW_COLUMNS = [
 ]
 
 # Bump when standardisation changes, so that unchanged raw rows are standardised again.
-STANDARDISE_VERSION = "2026.11-2"
+STANDARDISE_VERSION = "2026.11-3"
 LINEAGE_COLUMNS = ["source", "record_key", "delivery_date", "file", "line_no"]
 
 SEX_CODES = {"男": "M", "女": "F", "M": "M", "F": "F", "MALE": "M", "FEMALE": "F", "1": "M", "2": "F"}

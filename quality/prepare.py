@@ -102,18 +102,17 @@ def _uscc_status(s: pl.Series) -> pl.Series:
     return _per_distinct(cleaned, _uscc_issue, pl.Utf8)
 
 
-def _derived(bronze: pl.DataFrame, column: Column, suffix: str) -> pl.Series:
-    raw = bronze[column.field]
+def _derived(raw: pl.Series, column: Column, suffix: str, parsed: Callable[[], pl.DataFrame]) -> pl.Series:
     if suffix == "":
         return normalise_enum(raw, column.values) if column.values else null_placeholders(raw)
     if suffix == "__checksum":
         return _id_status(raw)
     if suffix == "__parse":
-        return _date_status(_parsed(raw, column))
+        return _date_status(parsed())
     if suffix == "__year":
-        return _parsed(raw, column)["date"].dt.year().cast(pl.Int64)
+        return parsed()["date"].dt.year().cast(pl.Int64)
     if suffix == "__date":
-        return _parsed(raw, column)["date"]
+        return parsed()["date"]
     if suffix == "__uscc":
         return _uscc_status(raw)
     raise ValueError(f"未知的派生列后缀 {suffix}")
@@ -130,12 +129,24 @@ def rule_columns(rules: list[Rule]) -> list[str]:
 
 
 def rows_frame(bronze: pl.DataFrame, file_spec: FileSpec, rules: list[Rule]) -> pl.DataFrame:
-    """One row per bronze row: `line_no` and each column the rules test (see module docstring)."""
+    """One row per bronze row: `line_no` and each column the rules test (see module docstring).
+
+    Each date field is parsed once, however many rules test it.
+    """
     columns = {c.field: c for c in file_spec.columns}
+    parses: dict[str, pl.DataFrame] = {}
+
+    def parsed(field: str) -> pl.DataFrame:
+        if field not in parses:
+            parses[field] = _parsed(bronze[field], columns[field])
+        return parses[field]
+
     derived = []
     for name in rule_columns(rules):
         field, _, suffix = name.partition("__")
-        derived.append(_derived(bronze, columns[field], f"__{suffix}" if suffix else "").alias(name))
+        column = columns[field]
+        suffix = f"__{suffix}" if suffix else ""
+        derived.append(_derived(bronze[field], column, suffix, lambda f=field: parsed(f)).alias(name))
     return pl.DataFrame([bronze[ROW_ID], *derived])
 
 

@@ -20,6 +20,7 @@ import gzip
 import io
 import json
 import re
+import unicodedata
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -122,18 +123,27 @@ def _decode(data: bytes, spec: FileSpec, name: str) -> str:
     return text.removeprefix("\ufeff")
 
 
+def _header_key(header: str) -> str:
+    """A header as compared: printable, NFKC, without BOM and surrounding spaces."""
+    return unicodedata.normalize("NFKC", _printable(header).strip().removeprefix("\ufeff")).strip()
+
+
 def _map_header(header: list[str], spec: FileSpec, name: str) -> tuple[list[int], list[str]]:
-    """Column positions of the contract fields in this header; warnings for extra or repeated columns."""
-    cleaned = [_printable(h).strip().removeprefix("\ufeff").strip() for h in header]
-    missing = [h for h in spec.headers if h not in cleaned]
+    """Column positions of the contract fields in this header; warnings for extra or repeated columns.
+
+    Headers are compared after NFKC, so `留学国家（地区）` with full-width brackets is the contract's column.
+    """
+    cleaned = [_header_key(h) for h in header]
+    wanted = [_header_key(h) for h in spec.headers]
+    missing = [h for h, key in zip(spec.headers, wanted, strict=True) if key not in cleaned]
     if missing:
         raise StructuralError(f"{name}: 缺少契约列 {', '.join(missing)}")
-    positions = [cleaned.index(h) for h in spec.headers]
+    positions = [cleaned.index(key) for key in wanted]
     warnings = []
-    extra = [h for h in cleaned if h not in spec.headers]
+    extra = [h for h in cleaned if h not in wanted]
     if extra:
         warnings.append(f"{name}: 忽略契约外的列 {', '.join(extra)}")
-    repeated = sorted({h for h in cleaned if h in spec.headers and cleaned.count(h) > 1})
+    repeated = sorted({h for h in cleaned if h in wanted and cleaned.count(h) > 1})
     if repeated:
         warnings.append(f"{name}: 契约列 {', '.join(repeated)} 出现多次，只读取第一列")
     return positions, warnings

@@ -117,6 +117,21 @@ def test_xlsx_float_id_and_serial_date(tmp_path: Path) -> None:
     assert read.rows["line_no"].to_list() == [2, 3]
 
 
+def test_header_with_full_width_brackets_is_the_contract_column(tmp_path: Path) -> None:
+    spec = CONTRACT["survey"].person_file
+    headers = [h.replace("(", "（").replace(")", "）") for h in spec.headers]
+    assert "留学国家（地区）" in headers
+    path = tmp_path / "survey_2026.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet("调查表")
+    sheet.write_row(0, 0, headers)
+    sheet.write_row(1, 0, ["DC2026-1", "张三", "男", "居民身份证", "", "", "", "", "美国"])
+    workbook.close()
+    read = read_file(path, spec)
+    assert read.rows["study_country"].to_list() == ["美国"]
+    assert read.warnings == []
+
+
 def test_not_a_workbook_is_structural(tmp_path: Path) -> None:
     path = tmp_path / "survey_2026.xlsx"
     path.write_text("这不是工作簿", encoding="utf-8")

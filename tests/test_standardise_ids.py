@@ -42,6 +42,9 @@ def test_valid_number_is_parsed() -> None:
         f" {VALID_CQ[:6]} {VALID_CQ[6:14]} {VALID_CQ[14:]} ",  # spaces
         f"{VALID_CQ[:6]}-{VALID_CQ[6:14]}-{VALID_CQ[14:]}",  # dashes
         f"{VALID_CQ[:6]}.{VALID_CQ[6:14]}.{VALID_CQ[14:]}",  # dots
+        f"{VALID_CQ[:6]}\u2013{VALID_CQ[6:14]}\u2010{VALID_CQ[14:]}",  # en dash, Unicode hyphen
+        f"'{VALID_CQ}",  # apostrophe that kept Excel from reading a number
+        f"\u200b{VALID_CQ}\ufeff",  # invisible characters left by copying
     ],
 )
 def test_formatting_noise_is_removed(written: str) -> None:

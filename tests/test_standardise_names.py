@@ -19,7 +19,7 @@ def test_traditional_characters_and_spaces(written: str) -> None:
     assert not row["name_has_unknown_char"]
 
 
-@pytest.mark.parametrize("separator", ["·", "•", ".", "・", "-", "‧", "．", "･", " · "])
+@pytest.mark.parametrize("separator", ["·", "•", ".", "・", "-", "‧", "．", "･", " · ", "—", "–"])
 def test_minority_name_separators_are_unified(separator: str) -> None:
     row = one(f"买买提{separator}艾力")
     assert (row["name"], row["surname"], row["given_name"]) == ("买买提·艾力", "买买提", "艾力")

@@ -60,6 +60,11 @@ def country(value: str | None) -> str | None:
         ("马来西亚", "MYS"),
         ("泰国", "THA"),
         ("美国（加州）", "USA"),
+        ("the United States", "USA"),
+        ("gb", "GBR"),
+        ("deu", "DEU"),
+        ("hk", "HKG"),
+        ("The Netherlands", "NLD"),
     ],
 )
 def test_countries(written: str, iso3: str) -> None:
@@ -100,6 +105,12 @@ def test_ucl_written_any_way(written: str) -> None:
         ("Ecole Polytechnique", "polytechnique"),
         ("University of Sydney (Camperdown campus)", "sydney"),
         ("西北大学(美国)", "northwestern"),
+        ("Harvard Univ.", "harvard"),
+        ("Univ. of Oxford", "oxford"),
+        ("哈佛", "harvard"),
+        ("史丹佛大學", "stanford"),
+        ("Carnegie Mellon", "cmu"),
+        ("University of Illinois at Urbana-Champaign", "uiuc"),
     ],
 )
 def test_institution_variants(written: str, institution_id: str) -> None:

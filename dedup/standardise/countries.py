@@ -29,12 +29,14 @@ EXTRA_NAMES = {
 # fmt: on
 _TRANSLATIONS = ("zh_CN", "zh_TW", "zh_HK")
 _BRACKETED = re.compile(r"[(\[（【].*?[)\]）】]")
-_CODE = re.compile(r"[A-Z]{2,3}")
+_CODE = re.compile(r"[A-Za-z]{2,3}")  # alpha-2 or alpha-3, any case
+_THE = re.compile(r"\bthe\b")
 
 
 def _key(text: str) -> str:
-    """Comparison key: simplified, accents dropped, case-folded, letters and digits only."""
-    return "".join(ch for ch in strip_accents(to_simplified(text)).casefold() if ch.isalnum())
+    """Comparison key: simplified, accents and `the` dropped, case-folded, letters and digits only."""
+    text = _THE.sub(" ", strip_accents(to_simplified(text)).casefold())
+    return "".join(ch for ch in text if ch.isalnum())
 
 
 @functools.cache
@@ -67,7 +69,7 @@ def _lookup(raw: str) -> tuple[str | None]:
     text = nfkc(raw)
     names, codes = _tables()
     if _CODE.fullmatch(text.replace(".", "")):
-        code = codes.get(text.replace(".", ""))
+        code = codes.get(text.replace(".", "").upper())
         if code:
             return (code,)
     return (names.get(_key(text)) or names.get(_key(_BRACKETED.sub("", text))),)

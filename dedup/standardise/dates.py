@@ -24,9 +24,28 @@ _PATTERNS = (
 _SERIAL_RANGE = (20000, 60000)  # 1954-10-03 .. 2064-04-09
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _YEAR_RANGE = (1900, 2100)
+_ISO_DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
 def _parse(values: pl.Series, yyyymm: bool) -> pl.DataFrame:
+    """Parse distinct values: ISO days (the usual case) directly, everything else by pattern."""
+    iso = values.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    quick = values.str.contains(_ISO_DAY) & iso.is_not_null() & iso.dt.year().is_between(*_YEAR_RANGE)
+    if not quick.any():
+        return _parse_patterns(values, yyyymm)
+    parsed = pl.concat(
+        [
+            pl.DataFrame({"value": values.filter(quick), "date": iso.filter(quick)}).with_columns(
+                pl.lit("day").alias("precision"), pl.lit(None, pl.Utf8).alias("date_issue")
+            ),
+            _parse_patterns(values.filter(~quick), yyyymm).with_columns(values.filter(~quick).alias("value")),
+        ],
+        how="diagonal",
+    )
+    return pl.DataFrame({"value": values}).join(parsed, on="value", how="left", maintain_order="left").drop("value")
+
+
+def _parse_patterns(values: pl.Series, yyyymm: bool) -> pl.DataFrame:
     matches = [values.str.extract_groups(pattern) for pattern, _ in _PATTERNS]
 
     def group(name: str) -> pl.Expr:

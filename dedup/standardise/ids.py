@@ -26,7 +26,9 @@ SCHEMA: dict[str, pl.DataType] = {
 
 _SCIENTIFIC = re.compile(r"(\d)(?:\.(\d+))?E\+?(\d+)", re.ASCII)  # 5.00103199E+17, as Excel shows it
 _FLOAT_TEXT = re.compile(r"(\d{15,18})\.0*", re.ASCII)  # 500103199001011000.0, a float written out
-_SEPARATORS = re.compile(r"[\s\-_.·—]+", re.ASCII)
+# Spaces, dashes, dots and quotes (a leading ' keeps Excel from reading digits as a number),
+# and invisible characters left by copying.
+_SEPARATORS = re.compile(r"[\s\-_.·'\"‘’“”\u2010-\u2015\u2212\u200b-\u200d\u2060\ufeff]+")
 _RIC_SHAPE = re.compile(r"\d{17}[\dX]", re.ASCII)
 _OLD_RIC_SHAPE = re.compile(r"\d{15}", re.ASCII)
 _HKMO = re.compile(r"[HM]\d{8}(?:\d{2})?", re.ASCII)  # 港澳居民来往内地通行证

@@ -19,6 +19,7 @@ SCHEMA: dict[str, pl.DataType] = {
 }
 
 _THE = re.compile(r"\bthe\b")
+_UNIV = re.compile(r"\buniv\b")  # Harvard Univ., Univ. of Oxford
 _TRAILING_BRACKETS = re.compile(r"\s*[(\[（【][^()\[\]（）【】]*[)\]）】]\s*$")  # campus, abbreviation
 _UNIVERSITY_OF = re.compile(r"university of (.+)")
 _X_UNIVERSITY = re.compile(r"(.+) university")
@@ -34,8 +35,8 @@ def load_institutions() -> pl.DataFrame:
 
 
 def _key(text: str) -> str:
-    """Comparison key: simplified, accents, `the`, punctuation and whitespace dropped, case-folded."""
-    text = _THE.sub(" ", strip_accents(to_simplified(nfkc(text))).casefold())
+    """Comparison key: simplified, accents, `the`, punctuation and whitespace dropped, case-folded, `univ` spelt out."""
+    text = _UNIV.sub("university", _THE.sub(" ", strip_accents(to_simplified(nfkc(text))).casefold()))
     return "".join(ch for ch in text if ch.isalnum())
 
 

@@ -24,7 +24,7 @@ SCHEMA: dict[str, pl.DataType] = {
 
 _INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff]+")
 _UNKNOWN = re.compile(r"[?\ufffd]")  # GBK systems write a rare character as ? (or U+FFFD)
-_SEPARATORS = re.compile(r"[·•.・\-‧･∙⋅]+")  # between the parts of a minority name
+_SEPARATORS = re.compile(r"[·•.・\-‧･∙⋅\u2010-\u2015\u2212]+")  # between the parts of a minority name
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z\u00c0-\u024f\s,/'’\-.·]*")
 _EMPTY = (None, False, False, None, None, None, None, None)
 
