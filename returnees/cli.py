@@ -52,8 +52,9 @@ def _score(args: argparse.Namespace) -> int:
                 "SELECT r.record_uid, r.source, r.record_key, p.person_id, c.det_group FROM records r "
                 "JOIN person_registry p USING (record_uid) JOIN record_clusters c USING (record_uid)"
             ).pl()
-            categories = error_categories(truth, registry, con.sql("SELECT * FROM links").pl(),
-                                          con.sql("SELECT * FROM link_refusals").pl())
+            categories = error_categories(
+                truth, registry, con.sql("SELECT * FROM links").pl(), con.sql("SELECT * FROM link_refusals").pl()
+            )
             print("主要错误类别（人员对数）：")
             for cause, pairs in categories.head(args.top).iter_rows():
                 print(f"  {pairs:>7}  {cause}")
