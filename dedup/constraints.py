@@ -26,7 +26,9 @@ class Constraints:
 
 def decision_constraints(decisions: pl.DataFrame, record_groups: pl.DataFrame) -> Constraints:
     """Map active decisions (see warehouse.decisions) onto groups (`record_uid`, `det_group`)."""
-    group_of = dict(record_groups.select("record_uid", "det_group").iter_rows())
+    named = pl.concat([decisions["record_uids"].explode(), decisions["other_record_uids"].explode()]).drop_nulls()
+    in_decisions = record_groups.filter(pl.col("record_uid").is_in(named.implode()))
+    group_of = dict(in_decisions.select("record_uid", "det_group").iter_rows())
     must: list[tuple[int, int]] = []
     cannot: list[tuple[int, int]] = []
     conflicts: list[tuple[int, str, str]] = []

@@ -27,7 +27,7 @@ class LinkResult:
     links: pl.DataFrame  # scored profile pairs with per-comparison weights, mapped to records
     refused: pl.DataFrame  # links refused by a constraint, with the reason
     decision_conflicts: pl.DataFrame  # steward decisions the current data contradicts
-    profile_counts: pl.DataFrame  # profile_hash, n: what the next run's score cache needs
+    profile_counts: pl.DataFrame  # profile_hash, group_hash, n: what the next run's score cache needs
     deterministic: pl.DataFrame  # record_uid_l, record_uid_r, evidence: why records share a group
 
 
@@ -36,7 +36,7 @@ class ScoreCache:
     """The last run's scored profile pairs and how often it saw each profile hash."""
 
     links: pl.DataFrame  # profile_hash_l, profile_hash_r, match_probability, match_weight, mw_*
-    profiles: pl.DataFrame  # profile_hash, n
+    profiles: pl.DataFrame  # profile_hash, group_hash, n
 
 
 def _hashed(profile_rows: pl.DataFrame, salt: str) -> pl.DataFrame:
@@ -48,29 +48,52 @@ def _hashed(profile_rows: pl.DataFrame, salt: str) -> pl.DataFrame:
     )
 
 
+def _with_group_hash(profile_rows: pl.DataFrame) -> pl.DataFrame:
+    """Add `group_hash`: which profiles share the row's deterministic group (its sorted profile hashes)."""
+    groups = profile_rows.group_by("det_group").agg(
+        pl.col("profile_hash").sort().cast(pl.Utf8).str.join(",").hash(seed=19).alias("group_hash")
+    )
+    return profile_rows.join(groups, on="det_group", how="left")
+
+
+def profile_counts(profile_rows: pl.DataFrame) -> pl.DataFrame:
+    """How many groups hold each (profile, group composition): the key of the next run's score cache."""
+    return _with_group_hash(profile_rows).group_by("profile_hash", "group_hash").len("n")
+
+
 def _score(
     profile_rows: pl.DataFrame, cache: ScoreCache | None, model_path: Path, settings: DuckDBSettings
 ) -> pl.DataFrame:
-    """Scores of all blocked profile pairs: cached where both sides are unchanged, else Splink.
+    """Scores of all blocked profile pairs across groups: cached where both sides are unchanged, else Splink.
 
-    A profile is new when its hash was not scored last time, or now occurs in more groups than
-    then (a new group holding identical values needs its pairs scored).
+    A profile is new when it was not scored last time in a group of the same composition, or
+    now occurs in more such groups than then (a new group holding identical values needs its
+    pairs scored). A changed group makes its profiles new because pairs inside a group are not
+    scored: two profiles that a withdrawn record held together must now be compared.
     """
-    counts = profile_rows.group_by("profile_hash").len("n")
     if cache is None:
         is_new = pl.Series("is_new", [True] * profile_rows.height)
         cached = None
     else:
-        stale = counts.join(cache.profiles, on="profile_hash", how="left", suffix="_before").filter(
-            pl.col("n_before").is_null() | (pl.col("n") > pl.col("n_before"))
+        keyed = _with_group_hash(profile_rows)
+        stale = (
+            keyed.group_by("profile_hash", "group_hash")
+            .len("n")
+            .join(cache.profiles, on=["profile_hash", "group_hash"], how="left", suffix="_before")
+            .filter(pl.col("n_before").is_null() | (pl.col("n") > pl.col("n_before")))
         )
-        is_new = profile_rows["profile_hash"].is_in(stale["profile_hash"].implode())
+        is_new = keyed.join(
+            stale.select("profile_hash", "group_hash", pl.lit(True).alias("is_new")),
+            on=["profile_hash", "group_hash"],
+            how="left",
+            maintain_order="left",
+        )["is_new"].fill_null(False)
         old = profile_rows.filter(~is_new).select("profile_hash", "unique_id", "det_group")
         cached = (
             cache.links.unique(subset=["profile_hash_l", "profile_hash_r"])
             .join(old.rename(lambda c: f"{c}_l"), on="profile_hash_l")
             .join(old.rename(lambda c: f"{c}_r"), on="profile_hash_r")
-            .filter(pl.col("unique_id_l") != pl.col("unique_id_r"))
+            .filter((pl.col("unique_id_l") != pl.col("unique_id_r")) & (pl.col("det_group_l") != pl.col("det_group_r")))
         )
     scored = None
     if is_new.any():
@@ -87,6 +110,8 @@ def _score(
                 "det_group_r": pl.Int64,
                 "match_probability": pl.Float64,
                 "match_weight": pl.Float64,
+                "profile_hash_l": pl.UInt64,
+                "profile_hash_r": pl.UInt64,
             }
         )
     hashes = profile_rows.select("unique_id", "profile_hash")
@@ -133,5 +158,6 @@ def link_records(
         .join(representative.rename({"unique_id": "unique_id_r", "record_uid": "record_uid_r"}), on="unique_id_r")
         .with_columns((pl.col("match_probability") >= threshold).alias("accepted"))
     )
-    profile_counts = profile_rows.group_by("profile_hash").len("n")
-    return LinkResult(clusters, links, refused, constraints.conflicts, profile_counts, deterministic_links(matched))
+    return LinkResult(
+        clusters, links, refused, constraints.conflicts, profile_counts(profile_rows), deterministic_links(matched)
+    )

@@ -48,9 +48,12 @@ def previous_scores(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.Da
     """The last run's scored profile pairs and profile hash counts, or None."""
     if not (table_exists(con, "prev.main.links") and table_exists(con, "prev.main.link_profiles")):
         return None
+    columns = {r[0] for r in con.execute("DESCRIBE prev.main.link_profiles").fetchall()}
+    if "group_hash" not in columns:  # written before pairs inside a group stopped being scored
+        return None
     links = query(
         con,
         "SELECT * EXCLUDE (unique_id_l, unique_id_r, det_group_l, det_group_r, record_uid_l, "
         "record_uid_r, accepted) FROM prev.main.links",
     )
-    return links, query(con, "SELECT profile_hash, n FROM prev.main.link_profiles")
+    return links, query(con, "SELECT profile_hash, group_hash, n FROM prev.main.link_profiles")
