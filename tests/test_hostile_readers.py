@@ -109,6 +109,73 @@ def test_csv_cut_anywhere_or_with_junk_accounts_for_every_record(rows: list[list
     _read(text[: len(text) - cut].encode("utf-8"), PERSONS, "persons.csv")
 
 
+def _csv_module_reading(text: str, spec: FileSpec) -> tuple[list[tuple], list[tuple[int, str]], int]:
+    """The oracle: every record read by the csv module alone, line by line.
+
+    Returns (rows as (line_no, *header-ordered fields)), (line_no, raw) of rejected records, records.
+    """
+    lines = io.StringIO(text, newline="").readlines()
+    position, pending = 0, []
+
+    def feed():  # physical lines, remembering those of the current record
+        nonlocal position
+        while position < len(lines):
+            pending.append(lines[position])
+            position += 1
+            yield lines[position - 1]
+
+    reader = csv.reader(feed(), delimiter=spec.delimiter, strict=True)
+    width = len(next(reader))
+    pending.clear()
+    rows, rejects, records = [], [], 0
+    while True:
+        line_no = position + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            records += 1
+            rejects.append((line_no, "".join(pending).removesuffix("\n").removesuffix("\r")))
+            pending.clear()
+            reader = csv.reader(feed(), delimiter=spec.delimiter, strict=True)
+            continue
+        raw = "".join(pending).removesuffix("\n").removesuffix("\r")
+        pending.clear()
+        if not record:
+            continue
+        records += 1
+        if len(record) == width:
+            rows.append((line_no, *record))
+        else:
+            rejects.append((line_no, raw))
+    return rows, rejects, records
+
+
+CELL = st.sampled_from(["a", "张三", "", " ", '"q"', '"x|y"', '"two\nlines"', '"say ""hi"""', '"', 'a"b', "\x00"])
+LINE_END = st.sampled_from(["\n", "\r\n", "\r"])
+RECORD = st.builds(lambda cells, end: "|".join(cells) + end, st.lists(CELL, min_size=16, max_size=16), LINE_END)
+JUNK_PART = st.sampled_from(["a", "|", '"', " ", "\x00"])
+JUNK = st.builds(lambda parts, end: "".join(parts) + end, st.lists(JUNK_PART, max_size=6), LINE_END)
+
+
+@SETTINGS
+@given(lines=st.lists(st.one_of(RECORD, RECORD, RECORD, JUNK), max_size=40))
+def test_csv_reads_as_the_csv_module_does(lines: list[str]) -> None:
+    """Plain lines are split with polars, lines with quotes by the csv module: together exactly the
+    csv module's reading (rows, line numbers, rejected lines, record count)."""
+    text = "|".join(ARCHIVES.headers) + "\n" + "".join(lines)
+    read = _read(text.encode("utf-8"), ARCHIVES, "archives.csv")
+    rows, rejects, records = _csv_module_reading(text, ARCHIVES)
+    if read is None:  # refused: more than half of the records cannot be read
+        assert len(rejects) > records / 2
+        return
+    fields = [c.field for c in ARCHIVES.columns]
+    assert read.rows.select("line_no", *fields).rows() == rows
+    assert read.quarantine.select("line_no", "raw").rows() == rejects
+    assert read.records_read == records
+
+
 @SETTINGS
 @given(rows=_rows(PI_HR), body=st.binary(max_size=300))
 def test_gbk_csv_with_hostile_bytes(rows: list[list[str]], body: bytes) -> None:
