@@ -60,8 +60,12 @@ def passport_syllable(syllable: str) -> str:
     return _U_UMLAUT.sub(r"\1yu", syllable).upper() if syllable.islower() else syllable.upper()
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def pinyin_of(text: str) -> str:
-    """Passport-style pinyin of Hanzi text, syllables joined; non-Hanzi runs kept (upper case)."""
+    """Passport-style pinyin of Hanzi text, syllables joined; non-Hanzi runs kept (upper case).
+
+    Cached: given names repeat across surnames (17,000 distinct given names in 150,000 names).
+    """
     return "".join(passport_syllable(p) for p in lazy_pinyin(text, style=Style.NORMAL))
 
 
