@@ -59,9 +59,9 @@ def standardise_phones(s: pl.Series) -> pl.DataFrame:
     `phonenumbers`, once per distinct value.
     """
     cleaned = null_placeholders(s)
-    bare_mobile = (
-        cleaned.str.contains(r"^1[0-9]{10}$") & cleaned.str.contains(_mainland_mobile_pattern())
-    ).fill_null(False)
+    bare_mobile = (cleaned.str.contains(r"^1[0-9]{10}$") & cleaned.str.contains(_mainland_mobile_pattern())).fill_null(
+        False
+    )
     others = pl.select(pl.when(bare_mobile).then(None).otherwise(cleaned)).to_series()
     parsed = map_distinct(others, _standardise, SCHEMA)
     return pl.select(
