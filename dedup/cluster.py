@@ -1,7 +1,8 @@
 """Cluster deterministic groups into persons under constraints.
 
 Scored links are applied strongest first (Kruskal order). A link is refused when it would put
-two different valid citizen ID numbers into one person, or when a steward said the two sides
+two different valid citizen ID numbers into one person (IDs one typo apart on records with the
+same name count as one: see `dedup.groups.typo_id_keys`), or when a steward said the two sides
 are different people; steward must-links are applied before any scored link.
 """
 

@@ -173,3 +173,40 @@ def deterministic_links(matched: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.lit("经同组其他记录的身份证号、社保编号或护照号传递"))
     )
     return pairs.select("record_uid_l", pl.col("record_uid").alias("record_uid_r"), evidence.alias("evidence"))
+
+
+def typo_id_keys(matched: pl.DataFrame) -> pl.DataFrame:
+    """`id_number` → `id_key`: valid citizen IDs one typo apart, held by records with the same name.
+
+    A typo that keeps the check character valid (or was given a new one by a form that checks it)
+    leaves two valid IDs for one person. IDs whose 17 body digits differ in one digit, or by two
+    adjacent digits swapped, and that appear on records with the same Hanzi name, share one key
+    (the smallest ID), so the clustering constraint "no two valid IDs in one person" lets Splink's
+    link through. Twins stay apart: their IDs are as close, but their names differ (even when they
+    sound alike: 郭锋辉 and 郭锋慧 share every pinyin syllable, so pinyin is not enough).
+    """
+    ids = matched.filter(pl.col("id_kind") == "RIC").select("name", "id_number").drop_nulls().unique()
+    pairs = ids.join(ids, on="name", suffix="_r").filter(pl.col("id_number") < pl.col("id_number_r"))
+    digit = [(pl.col("id_number").str.slice(i, 1), pl.col("id_number_r").str.slice(i, 1)) for i in range(17)]
+    differs = [a != b for a, b in digit]
+    swapped = [
+        differs[i] & differs[i + 1] & (digit[i][0] == digit[i + 1][1]) & (digit[i + 1][0] == digit[i][1])
+        for i in range(16)
+    ]
+    hamming = pl.sum_horizontal(d.cast(pl.Int32) for d in differs)
+    near = pairs.filter((hamming <= 1) | ((hamming == 2) & pl.any_horizontal(swapped))).select(
+        "id_number", "id_number_r"
+    )
+    if near.is_empty():
+        return pl.DataFrame(schema={"id_number": pl.Utf8, "id_key": pl.Utf8})
+    nodes = pl.concat([near["id_number"], near["id_number_r"]]).unique().sort()
+    index = {value: i for i, value in enumerate(nodes.to_list())}
+    rows = np.array([index[v] for v in near["id_number"].to_list()], dtype=np.int64)
+    cols = np.array([index[v] for v in near["id_number_r"].to_list()], dtype=np.int64)
+    graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(len(index), len(index)))
+    _, labels = connected_components(graph, directed=False)
+    return (
+        pl.DataFrame({"id_number": nodes, "component": labels})
+        .with_columns(pl.col("id_number").min().over("component").alias("id_key"))
+        .select("id_number", "id_key")
+    )

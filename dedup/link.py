@@ -10,7 +10,7 @@ import polars as pl
 from dedup import model
 from dedup.cluster import cluster_groups
 from dedup.constraints import decision_constraints
-from dedup.groups import PROFILE_COLUMNS, deterministic_links, profiles, with_matching_fields
+from dedup.groups import PROFILE_COLUMNS, deterministic_links, profiles, typo_id_keys, with_matching_fields
 from warehouse.db import DEFAULT_SETTINGS, DuckDBSettings, connect
 
 # Chosen from measured precision/recall on generated truth (see README "Linkage thresholds").
@@ -145,8 +145,11 @@ def link_records(
     profile_rows, record_profile = profiles(matched)
     profile_rows = _hashed(profile_rows, model.model_version(model_path))
     scored = _score(profile_rows, cache, model_path, settings)
-    groups = matched.group_by("det_group").agg(
-        pl.col("id_number").filter(pl.col("id_kind") == "RIC").unique().drop_nulls().alias("valid_ids")
+    id_key = pl.coalesce("id_key", "id_number")
+    groups = (
+        matched.join(typo_id_keys(matched), on="id_number", how="left")
+        .group_by("det_group")
+        .agg(id_key.filter(pl.col("id_kind") == "RIC").unique().drop_nulls().alias("valid_ids"))
     )
     accepted = scored.filter(pl.col("match_probability") >= threshold)
     constraints = decision_constraints(decisions, matched)

@@ -6,41 +6,14 @@ Records go through the real standardisation; Splink scores with the saved model.
 from __future__ import annotations
 
 import polars as pl
+from records_helpers import citizen_id, standardised_records, uid
 
 from dedup.link import LinkResult, ScoreCache, link_records
-from dedup.records import raw_records, standardise_records
-from sources.contract import load_contract
 from warehouse.decisions import DECISION_SCHEMA
-
-
-def citizen_id(body: str) -> str:
-    """A valid 18-digit citizen ID from its first 17 digits (GB 11643 check character)."""
-    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
-
 
 ID_A = citizen_id("50010319900115001")
 SURNAMES = "李王刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁"
 GIVEN = "子涵梓萱浩然雨泽思远嘉怡俊杰欣妍宇轩佳琪"
-
-
-def _records(rows: dict[str, list[dict]]) -> pl.DataFrame:
-    """Standardised records of hand-written bronze rows (by source, person files only)."""
-    bronze = {}
-    for spec in load_contract().values():
-        file_spec = spec.person_file
-        fields = [c.field for c in file_spec.columns]
-        frame = pl.DataFrame(
-            [{f: r.get(f) for f in fields} for r in rows.get(spec.name, [])], schema=dict.fromkeys(fields, pl.Utf8)
-        )
-        bronze[spec.name] = frame.with_columns(
-            pl.lit(spec.name).alias("source"),
-            pl.lit("2026-11-21").alias("delivery_date"),
-            pl.lit(file_spec.name).alias("file"),
-            pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("line_no"),
-            pl.concat_str([pl.col(f) for f in file_spec.key_fields], separator="|").alias("record_key"),
-        )
-    return standardise_records(raw_records(bronze))
 
 
 def _night(with_bridge: bool) -> pl.DataFrame:
@@ -60,7 +33,7 @@ def _night(with_bridge: bool) -> pl.DataFrame:
     bridge = {"si_person_no": "SI001", "insurance_type": "养老", "name": "张伟明", "id_number": ID_A}
     other = {"si_person_no": "SI001", "insurance_type": "医疗", "name": "张伟明", "birth_date": "1990-01-15"}
     social = [bridge, other] if with_bridge else [other]
-    return _records({"pi_hr": pi_hr + strangers, "social_insurance": social})
+    return standardised_records({"pi_hr": pi_hr + strangers, "social_insurance": social})
 
 
 def _cache(result: LinkResult) -> ScoreCache:
@@ -74,16 +47,10 @@ def _same_person(result: LinkResult, a: str, b: str) -> bool:
     return cluster[a] == cluster[b]
 
 
-def _uid(records: pl.DataFrame, source: str, key_prefix: str) -> str:
-    return records.filter((pl.col("source") == source) & pl.col("record_key").str.starts_with(key_prefix))[
-        "record_uid"
-    ][0]
-
-
 def test_pairs_inside_a_group_are_not_scored() -> None:
     records = _night(with_bridge=True)
     result = link_records(records, pl.DataFrame(schema=DECISION_SCHEMA))
-    hr, si = _uid(records, "pi_hr", "P001"), _uid(records, "social_insurance", "SI001|医疗")
+    hr, si = uid(records, "pi_hr", "P001"), uid(records, "social_insurance", "SI001|医疗")
     assert _same_person(result, hr, si)  # by the ID and the SI number, not by Splink
     groups = result.clusters.select("record_uid", "det_group")
     scored = result.links.join(groups.rename(lambda c: f"{c}_l"), on="record_uid_l").join(
@@ -95,7 +62,7 @@ def test_pairs_inside_a_group_are_not_scored() -> None:
 def test_a_withdrawn_bridge_makes_the_parts_compared_again() -> None:
     first = link_records(_night(with_bridge=True), pl.DataFrame(schema=DECISION_SCHEMA))
     records = _night(with_bridge=False)
-    hr, si = _uid(records, "pi_hr", "P001"), _uid(records, "social_insurance", "SI001|医疗")
+    hr, si = uid(records, "pi_hr", "P001"), uid(records, "social_insurance", "SI001|医疗")
     incremental = link_records(records, pl.DataFrame(schema=DECISION_SCHEMA), cache=_cache(first))
     rebuild = link_records(records, pl.DataFrame(schema=DECISION_SCHEMA))
     # The two parts were never scored while the bridge held them in one group: now they are.
