@@ -47,10 +47,18 @@ def normalise_enum(s: pl.Series, values: tuple[str, ...]) -> pl.Series:
     A value that is itself in the enum (`无` for a degree, `0` for a flag) is kept.
     """
     canonical = {v.upper(): v for v in values}
-    cleaned = s.str.normalize("NFKC").str.strip_chars()
+    frame = pl.DataFrame({"value": s})
+    distinct = frame.unique("value")["value"]  # enums repeat: judge each spelling once
+    cleaned = distinct.str.normalize("NFKC").str.strip_chars()
     matched = cleaned.str.to_uppercase().replace_strict(canonical, default=None)
-    unknown = null_placeholders(cleaned)
-    return pl.select(pl.coalesce(pl.lit(matched), pl.lit(unknown)).alias(s.name)).to_series()
+    judged = pl.DataFrame(
+        {
+            "value": distinct,
+            "judged": pl.select(pl.coalesce(pl.lit(matched), pl.lit(null_placeholders(cleaned)))).to_series(),
+        }
+    )
+    joined = frame.join(judged, on="value", how="left", nulls_equal=True, maintain_order="left")
+    return joined["judged"].alias(s.name)
 
 
 def _id_status(s: pl.Series) -> pl.Series:

@@ -11,7 +11,17 @@ PLACEHOLDERS = frozenset({"无", "不详", "/", "-", "--", "—", "null", "none"
 
 
 def null_placeholders(s: pl.Series) -> pl.Series:
-    """NFKC-normalise and trim; placeholders meaning "unknown" and blank values become null."""
-    cleaned = as_utf8(s).str.normalize("NFKC").str.strip_chars()
-    is_placeholder = cleaned.str.to_lowercase().is_in(list(PLACEHOLDERS)) | (cleaned == "")
-    return pl.select(pl.when(is_placeholder).then(None).otherwise(cleaned).alias(s.name)).to_series()
+    """NFKC-normalise and trim; placeholders meaning "unknown" and blank values become null.
+
+    Computed once per distinct value (codes, dates and enums repeat a lot) and joined back.
+    """
+    frame = pl.DataFrame({"value": as_utf8(s)})
+    cleaned = pl.col("value").str.normalize("NFKC").str.strip_chars()
+    distinct = frame.unique("value").with_columns(
+        pl.when(cleaned.str.to_lowercase().is_in(list(PLACEHOLDERS)) | (cleaned == ""))
+        .then(None)
+        .otherwise(cleaned)
+        .alias("cleaned")
+    )
+    joined = frame.join(distinct, on="value", how="left", nulls_equal=True, maintain_order="left")
+    return joined["cleaned"].alias(s.name)
