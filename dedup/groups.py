@@ -175,18 +175,29 @@ def deterministic_links(matched: pl.DataFrame) -> pl.DataFrame:
     return pairs.select("record_uid_l", pl.col("record_uid").alias("record_uid_r"), evidence.alias("evidence"))
 
 
-def typo_id_keys(matched: pl.DataFrame) -> pl.DataFrame:
-    """`id_number` → `id_key`: valid citizen IDs one typo apart, held by records with the same name.
+def typo_id_keys(matched: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
+    """`id_number` → `id_key`: valid citizen IDs one typo apart, on linked records with the same name.
 
     A typo that keeps the check character valid (or was given a new one by a form that checks it)
-    leaves two valid IDs for one person. IDs whose 17 body digits differ in one digit, or by two
-    adjacent digits swapped, and that appear on records with the same Hanzi name, share one key
-    (the smallest ID), so the clustering constraint "no two valid IDs in one person" lets Splink's
-    link through. Twins stay apart: their IDs are as close, but their names differ (even when they
-    sound alike: 郭锋辉 and 郭锋慧 share every pinyin syllable, so pinyin is not enough).
+    leaves two valid IDs for one person. When Splink links two groups (`links`: det_group_l,
+    det_group_r) whose records carry the same Hanzi name and IDs whose 17 body digits differ in
+    one digit, or by two adjacent digits swapped, the two IDs share one key (the smaller), so the
+    clustering constraint "no two valid IDs in one person" lets the link through. Twins stay
+    apart: their IDs are as close, but their names differ (even when they sound alike: 郭锋辉 and
+    郭锋慧 share every pinyin syllable, so pinyin is not enough).
     """
-    ids = matched.filter(pl.col("id_kind") == "RIC").select("name", "id_number").drop_nulls().unique()
-    pairs = ids.join(ids, on="name", suffix="_r").filter(pl.col("id_number") < pl.col("id_number_r"))
+    held = matched.filter(pl.col("id_kind") == "RIC").select("det_group", "name", "id_number").drop_nulls().unique()
+    pairs = (
+        links.select("det_group_l", "det_group_r")
+        .join(held.rename(lambda c: f"{c}_l"), on="det_group_l")
+        .join(held.rename(lambda c: f"{c}_r"), on="det_group_r")
+        .filter((pl.col("name_l") == pl.col("name_r")) & (pl.col("id_number_l") != pl.col("id_number_r")))
+        .select(
+            pl.min_horizontal("id_number_l", "id_number_r").alias("id_number"),
+            pl.max_horizontal("id_number_l", "id_number_r").alias("id_number_r"),
+        )
+        .unique()
+    )
     digit = [(pl.col("id_number").str.slice(i, 1), pl.col("id_number_r").str.slice(i, 1)) for i in range(17)]
     differs = [a != b for a, b in digit]
     swapped = [

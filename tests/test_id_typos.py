@@ -32,6 +32,14 @@ def _strangers() -> list[dict]:
     ]
 
 
+def _every_pair_linked(matched: pl.DataFrame) -> pl.DataFrame:
+    """Links between every two deterministic groups, as if Splink had accepted them all."""
+    groups = matched.select("det_group").unique()
+    return groups.join(groups, how="cross", suffix="_r").select(
+        pl.col("det_group").alias("det_group_l"), pl.col("det_group_r")
+    )
+
+
 def _linked(rows: dict[str, list[dict]]) -> tuple[pl.DataFrame, dict[str, int]]:
     records = standardised_records(rows)
     result = link_records(records, pl.DataFrame(schema=DECISION_SCHEMA))
@@ -57,7 +65,8 @@ def test_twins_with_alike_names_and_adjacent_ids_stay_apart() -> None:
     two = {"staff_no": "P002", "name": "郭锋慧", "id_number": TWIN_ID, "birth_date": "19861121", "sex": "男"}
     records, cluster = _linked({"pi_hr": [one, two, *_strangers()]})
     assert cluster[uid(records, "pi_hr", "P001")] != cluster[uid(records, "pi_hr", "P002")]
-    assert typo_id_keys(with_matching_fields(records)).is_empty()
+    matched = with_matching_fields(records)
+    assert typo_id_keys(matched, _every_pair_linked(matched)).is_empty()
 
 
 def test_typo_keys_pair_one_digit_or_one_swap_only() -> None:
@@ -66,7 +75,8 @@ def test_typo_keys_pair_one_digit_or_one_swap_only() -> None:
         {"staff_no": f"P{i}", "name": "郭锋辉", "id_number": number}
         for i, number in enumerate([TRUE_ID, TYPO_ID, far, citizen_id("50010319861121486")])
     ]
-    keys = typo_id_keys(with_matching_fields(standardised_records({"pi_hr": rows})))
+    matched = with_matching_fields(standardised_records({"pi_hr": rows}))
+    keys = typo_id_keys(matched, _every_pair_linked(matched))
     key_of = dict(keys.iter_rows())
     assert key_of[TRUE_ID] == key_of[TYPO_ID] == key_of[citizen_id("50010319861121486")]
     assert far not in key_of
