@@ -49,7 +49,8 @@ def cluster_groups(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Assign a cluster number (the smallest group number in it) to every group.
 
-    `groups`: det_group, valid_ids (list of valid citizen IDs in the group).
+    `groups`: det_group, valid_ids (the group's valid citizen IDs, as typo keys: see
+    `dedup.groups.typo_id_keys`).
     `links`: det_group_l, det_group_r, match_probability (one row per scored pair).
     Returns `(assignment, refused)`: det_group → cluster, and the links refused by a constraint.
 

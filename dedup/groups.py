@@ -178,8 +178,10 @@ def deterministic_links(matched: pl.DataFrame) -> pl.DataFrame:
 def typo_id_keys(matched: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
     """`id_number` → `id_key`: valid citizen IDs one typo apart, on linked records with the same name.
 
-    A typo that keeps the check character valid (or was given a new one by a form that checks it)
-    leaves two valid IDs for one person. When Splink links two groups (`links`: det_group_l,
+    A single changed digit or swap always breaks the check character (ISO 7064 MOD 11-2 catches
+    both), so two valid numbers one typo apart mean the check character was derived again (by a
+    form that computes it, or a clerk): one person then holds two valid IDs. When Splink links
+    two groups (`links`: det_group_l,
     det_group_r) whose records carry the same Hanzi name and IDs whose 17 body digits differ in
     one digit, or by two adjacent digits swapped, the two IDs share one key (the smaller), so the
     clustering constraint "no two valid IDs in one person" lets the link through. Twins stay

@@ -33,7 +33,7 @@ class LinkResult:
 
 @dataclass(frozen=True)
 class ScoreCache:
-    """The last run's scored profile pairs and how often it saw each profile hash."""
+    """The last run's scored profile pairs, and how many groups of each composition held each profile."""
 
     links: pl.DataFrame  # profile_hash_l, profile_hash_r, match_probability, match_weight, mw_*
     profiles: pl.DataFrame  # profile_hash, group_hash, n
@@ -53,18 +53,20 @@ def _with_group_hash(profile_rows: pl.DataFrame) -> pl.DataFrame:
     groups = profile_rows.group_by("det_group").agg(
         pl.col("profile_hash").sort().cast(pl.Utf8).str.join(",").hash(seed=19).alias("group_hash")
     )
-    return profile_rows.join(groups, on="det_group", how="left")
+    return profile_rows.join(groups, on="det_group", how="left", maintain_order="left")
 
 
-def profile_counts(profile_rows: pl.DataFrame) -> pl.DataFrame:
+def _profile_counts(keyed: pl.DataFrame) -> pl.DataFrame:
     """How many groups hold each (profile, group composition): the key of the next run's score cache."""
-    return _with_group_hash(profile_rows).group_by("profile_hash", "group_hash").len("n")
+    return keyed.group_by("profile_hash", "group_hash").len("n")
 
 
 def _score(
     profile_rows: pl.DataFrame, cache: ScoreCache | None, model_path: Path, settings: DuckDBSettings
 ) -> pl.DataFrame:
     """Scores of all blocked profile pairs across groups: cached where both sides are unchanged, else Splink.
+
+    `profile_rows` carry `profile_hash` and `group_hash` (see `_with_group_hash`).
 
     A profile is new when it was not scored last time in a group of the same composition, or
     now occurs in more such groups than then (a new group holding identical values needs its
@@ -75,14 +77,12 @@ def _score(
         is_new = pl.Series("is_new", [True] * profile_rows.height)
         cached = None
     else:
-        keyed = _with_group_hash(profile_rows)
         stale = (
-            keyed.group_by("profile_hash", "group_hash")
-            .len("n")
+            _profile_counts(profile_rows)
             .join(cache.profiles, on=["profile_hash", "group_hash"], how="left", suffix="_before")
             .filter(pl.col("n_before").is_null() | (pl.col("n") > pl.col("n_before")))
         )
-        is_new = keyed.join(
+        is_new = profile_rows.join(
             stale.select("profile_hash", "group_hash", pl.lit(True).alias("is_new")),
             on=["profile_hash", "group_hash"],
             how="left",
@@ -99,7 +99,8 @@ def _score(
     if is_new.any():
         # Splink works in its own in-memory database so its scratch tables stay out of the warehouse.
         with connect(":memory:", settings) as con:
-            scored = model.predict(con, profile_rows.drop("profile_hash"), is_new, EVIDENCE_THRESHOLD, model_path)
+            compared = profile_rows.drop("profile_hash", "group_hash")
+            scored = model.predict(con, compared, is_new, EVIDENCE_THRESHOLD, model_path)
     parts = [p for p in (cached, scored) if p is not None and p.height]
     if not parts:
         return pl.DataFrame(
@@ -143,7 +144,7 @@ def link_records(
     """
     matched = with_matching_fields(records)
     profile_rows, record_profile = profiles(matched)
-    profile_rows = _hashed(profile_rows, model.model_version(model_path))
+    profile_rows = _with_group_hash(_hashed(profile_rows, model.model_version(model_path)))
     scored = _score(profile_rows, cache, model_path, settings)
     accepted = scored.filter(pl.col("match_probability") >= threshold)
     id_key = pl.coalesce("id_key", "id_number")
@@ -162,5 +163,5 @@ def link_records(
         .with_columns((pl.col("match_probability") >= threshold).alias("accepted"))
     )
     return LinkResult(
-        clusters, links, refused, constraints.conflicts, profile_counts(profile_rows), deterministic_links(matched)
+        clusters, links, refused, constraints.conflicts, _profile_counts(profile_rows), deterministic_links(matched)
     )

@@ -16,13 +16,11 @@ from stdnum import exceptions as stdnum_errors
 from stdnum.cn import uscc
 
 from dedup.standardise import null_placeholders, parse_dates, parse_yyyymm
+from dedup.standardise.ids import ID_SEPARATORS, ric_check_character
 from quality.rules import PARSEABLE, VALID, Rule
 from sources.contract import Column, FileSpec
 
 ROW_ID = "line_no"
-# GB 11643 check character of the 18-digit citizen ID (ISO 7064 MOD 11-2).
-RIC_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-RIC_CHECK_CHARACTERS = "10X98765432"
 MIN_ID_BIRTH_YEAR = 1900
 EXCEL_FLOAT = r"^\d(?:\.\d+)?E\+?\d+$"  # 5.00103199E+17: Excel kept 15 digits of the number
 EXCEL_DAMAGED = "Excel科学计数法，号码已损坏"
@@ -64,11 +62,8 @@ def normalise_enum(s: pl.Series, values: tuple[str, ...]) -> pl.Series:
 def _id_status(s: pl.Series) -> pl.Series:
     """`有效`, or what is wrong with a citizen-ID-shaped value (check digit, birth date, Excel damage); else null."""
     text = null_placeholders(s).str.to_uppercase()
-    digits = text.str.replace_all(r"[\s\-_·—]", "")
-    total = pl.sum_horizontal(
-        pl.col("d").str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(RIC_WEIGHTS)
-    )
-    check = pl.lit(list(RIC_CHECK_CHARACTERS), dtype=pl.List(pl.Utf8)).list.get(total % 11)
+    digits = text.str.replace_all(ID_SEPARATORS, "")
+    check = ric_check_character(pl.col("d"))
     born = pl.col("d").str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False)
     return (
         pl.DataFrame({"t": text, "d": digits})

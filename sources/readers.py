@@ -9,9 +9,9 @@ the bytes.
 
 CSV keeps physical line numbers, the delivered text of a rejected record and a per-record width
 check (quoted fields span lines, the last line may be cut). Lines without quotes (nearly all) are
-split at the delimiter with polars, a thousand times faster; a line with quotes, a NUL or an
-undecodable byte is read record by record with Python's `csv` module (strict quoting), exactly as
-before.
+split at the delimiter with polars, a thousand times faster; a line with quotes, a NUL, an
+undecodable byte or more characters than the csv field limit is read record by record with
+Python's `csv` module (strict quoting), exactly as before.
 """
 
 from __future__ import annotations
@@ -263,7 +263,8 @@ def _read_csv(data: bytes, spec: FileSpec, name: str) -> FileRead:
 
 
 class _QuotedRecords:
-    """Records read one at a time with the csv module (lines with quotes, NUL or undecodable bytes)."""
+    """Records read one at a time with the csv module (from lines with quotes, NUL, undecodable bytes
+    or over the csv field limit)."""
 
     def __init__(self, spec: FileSpec, positions: list[int], width: int) -> None:
         self._spec, self._positions, self._width = spec, positions, width

@@ -65,6 +65,10 @@ def _as_phonenumbers_reads(value: str) -> tuple:
 def test_bare_eleven_digit_values_read_as_phonenumbers_reads_them() -> None:
     """The vectorised path for bare mobiles agrees with `phonenumbers` on every 5-digit prefix."""
     values = [f"{prefix}{(prefix * 7919) % 10**6:06d}" for prefix in range(10000, 20000)]
+    # The mobile pattern also looks at the sixth and seventh digits in some ranges (1740[0-5], 1610).
+    seven_digit = (*range(1740000, 1741000), *range(1610000, 1611000))
+    values += [f"{prefix}{(prefix * 31) % 10**4:04d}" for prefix in seven_digit]
     read = standardise_phones(pl.Series(values, dtype=pl.Utf8)).rows()
     assert read == [_as_phonenumbers_reads(v) for v in values]
     assert sum(kind == "mobile" for _, _, kind in read) > 5000
+    assert any(kind is None for _, _, kind in read[10000:]) and any(kind == "mobile" for _, _, kind in read[10000:])

@@ -61,9 +61,8 @@ def country(value: str | None) -> str | None:
         ("泰国", "THA"),
         ("美国（加州）", "USA"),
         ("the United States", "USA"),
-        ("gb", "GBR"),
-        ("deu", "DEU"),
-        ("hk", "HKG"),
+        ("GB", "GBR"),
+        ("DEU", "DEU"),
         ("The Netherlands", "NLD"),
     ],
 )
@@ -71,7 +70,7 @@ def test_countries(written: str, iso3: str) -> None:
     assert country(written) == iso3
 
 
-@pytest.mark.parametrize("value", [None, "", "火星", "无", "unknown"])
+@pytest.mark.parametrize("value", [None, "", "火星", "无", "unknown", "na", "no", "in", "it", "n.a."])
 def test_unknown_country(value: str | None) -> None:
     assert country(value) is None
 

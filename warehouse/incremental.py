@@ -45,7 +45,7 @@ def previous_records(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
 
 
 def previous_scores(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame] | None:
-    """The last run's scored profile pairs and profile hash counts, or None."""
+    """The last run's scored profile pairs and (profile hash, group hash) counts, or None."""
     if not (table_exists(con, "prev.main.links") and table_exists(con, "prev.main.link_profiles")):
         return None
     columns = {r[0] for r in con.execute("DESCRIBE prev.main.link_profiles").fetchall()}

@@ -6,11 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 import duckdb
+from stdnum.cn import ric
 
 # An 18-character citizen ID or an 11-digit mobile, not part of a longer digit run.
 PATTERN = r"(^|[^0-9])([1-9][0-9]{16}[0-9Xx]|1[3-9][0-9]{9})([^0-9]|$)"
-WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-CHECK = "10X98765432"
 NON_TEXT = ("BOOLEAN", "INTEGER", "BIGINT", "DOUBLE", "FLOAT", "DATE", "TIMESTAMP", "DECIMAL", "SMALLINT", "TINYINT")
 
 
@@ -30,7 +29,7 @@ def is_citizen_id(value: str) -> bool:
     value = value.upper()
     if len(value) != 18 or not value[:17].isdigit():
         return False
-    if CHECK[sum(int(d) * w for d, w in zip(value[:17], WEIGHTS, strict=True)) % 11] != value[17]:
+    if ric.calc_check_digit(value[:17] + "0") != value[17]:
         return False
     try:
         return dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14])).year >= 1900

@@ -29,7 +29,7 @@ EXTRA_NAMES = {
 # fmt: on
 _TRANSLATIONS = ("zh_CN", "zh_TW", "zh_HK")
 _BRACKETED = re.compile(r"[(\[（【].*?[)\]）】]")
-_CODE = re.compile(r"[A-Za-z]{2,3}")  # alpha-2 or alpha-3, any case
+_CODE = re.compile(r"[A-Z]{2,3}")  # alpha-2 or alpha-3, as systems write them (`no`, `in`, `na` are words)
 _THE = re.compile(r"\bthe\b")
 
 
@@ -69,7 +69,7 @@ def _lookup(raw: str) -> tuple[str | None]:
     text = nfkc(raw)
     names, codes = _tables()
     if _CODE.fullmatch(text.replace(".", "")):
-        code = codes.get(text.replace(".", "").upper())
+        code = codes.get(text.replace(".", ""))
         if code:
             return (code,)
     return (names.get(_key(text)) or names.get(_key(_BRACKETED.sub("", text))),)

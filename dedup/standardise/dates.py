@@ -21,10 +21,7 @@ _PATTERNS = (
     (r"^(?<y>[0-9]{4})\s*年?$", "year"),
     (r"^(?<n>[0-9]{5})(?:\.[0-9]+)?$", "day"),  # Excel serial day number; a fraction is the time
 )
-# Excel serial day numbers read as dates: from 1930-01-01 (the oldest plausible birth date) in date
-# fields, from 1954-10-03 in year-month fields (where a five-digit 19905 is rather a mistyped 1990-5).
-_SERIAL_RANGE = (10959, 60000)  # 1930-01-01 .. 2064-04-09
-_SERIAL_RANGE_YYYYMM = (20000, 60000)
+_SERIAL_RANGE = (20000, 60000)  # 1954-10-03 .. 2064-04-09; below, 19905 is rather a mistyped 1990-5
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _YEAR_RANGE = (1900, 2100)
 _ISO_DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -69,9 +66,7 @@ def _parse_patterns(values: pl.Series, yyyymm: bool) -> pl.DataFrame:
         d = pl.when(d == 0).then(None).otherwise(d)
     date = pl.coalesce(
         pl.format("{}-{}-{}", y, m.fill_null(1), d.fill_null(1)).str.strptime(pl.Date, "%Y-%m-%d", strict=False),
-        pl.when(n.is_between(*(_SERIAL_RANGE_YYYYMM if yyyymm else _SERIAL_RANGE))).then(
-            pl.lit(_EXCEL_EPOCH) + pl.duration(days=n)
-        ),
+        pl.when(n.is_between(*_SERIAL_RANGE)).then(pl.lit(_EXCEL_EPOCH) + pl.duration(days=n)),
     )
     issue = (
         pl.when(y.is_not_null() & ~y.is_between(*_YEAR_RANGE))
@@ -92,7 +87,7 @@ def parse_dates(s: pl.Series) -> pl.DataFrame:
     """Parse dates in any delivered format; see `SCHEMA` for the columns.
 
     Formats: 2021-07-15, 2021/7/15, 20210715, 2021.07.15, 2021年7月15日 (optionally with a
-    time), Excel serial numbers 10959-60000 (1930 on; 44392 or 44392.0), year-months (2021-07, 202107,
+    time), Excel serial numbers 20000-60000 (44392 or 44392.0), year-months (2021-07, 202107,
     2021.7, 2021年7月: the first of the month, precision `month`) and years (precision `year`).
     An impossible date (2021-02-30) gives null and `date_issue` 日期不存在.
     """

@@ -26,9 +26,10 @@ SCHEMA: dict[str, pl.DataType] = {
 
 _SCIENTIFIC = re.compile(r"(\d)(?:\.(\d+))?E\+?(\d+)", re.ASCII)  # 5.00103199E+17, as Excel shows it
 _FLOAT_TEXT = re.compile(r"(\d{15,18})\.0*", re.ASCII)  # 500103199001011000.0, a float written out
-# Spaces, dashes, dots and quotes (a leading ' keeps Excel from reading digits as a number),
-# and invisible characters left by copying.
-_SEPARATORS = re.compile(r"[\s\-_.·'\"‘’“”\u2010-\u2015\u2212\u200b-\u200d\u2060\ufeff]+")
+# Between the digits of a delivered ID: spaces, dashes, dots, quotes (a leading ' keeps Excel from
+# reading digits as a number) and invisible characters left by copying. One pattern for `re` and polars.
+ID_SEPARATORS = "[\\s\\-_.·'\"‘’“”\u2010-\u2015\u2212\u200b-\u200d\u2060\ufeff]+"
+_SEPARATORS = re.compile(ID_SEPARATORS)
 _RIC_SHAPE = re.compile(r"\d{17}[\dX]", re.ASCII)
 _OLD_RIC_SHAPE = re.compile(r"\d{15}", re.ASCII)
 _HKMO = re.compile(r"[HM]\d{8}(?:\d{2})?", re.ASCII)  # 港澳居民来往内地通行证
@@ -109,17 +110,22 @@ def _classify(raw: str) -> _Row:
     return None, "OTHER", issue, None, None, None, None, None
 
 
-# GB 11643 check character of the 18-digit number (ISO 7064 MOD 11-2), for the vectorised path.
+# GB 11643 check character of the 18-digit number (ISO 7064 MOD 11-2), for vectorised checks.
 _RIC_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _RIC_CHECK_CHARACTERS = "10X98765432"
+
+
+def ric_check_character(number: pl.Expr) -> pl.Expr:
+    """The check character that the first 17 digits of `number` call for (null if one is not a digit)."""
+    digits = [number.str.slice(i, 1).cast(pl.Int32, strict=False) for i in range(17)]
+    total = pl.sum_horizontal(d * w for d, w in zip(digits, _RIC_WEIGHTS, strict=True))
+    return pl.lit(list(_RIC_CHECK_CHARACTERS), dtype=pl.List(pl.Utf8)).list.get(total % 11)
 
 
 def _bare_valid_rics(text: pl.Series) -> pl.DataFrame:
     """For each value: whether it is a bare, valid 18-digit citizen ID (`valid`) and its SCHEMA
     columns when so, decided in one vectorised pass (check character, birth date, address code)."""
-    digit = [pl.col("v").str.slice(i, 1).cast(pl.Int32, strict=False) for i in range(17)]
-    total = pl.sum_horizontal(d * w for d, w in zip(digit, _RIC_WEIGHTS, strict=True))
-    expected = pl.lit(list(_RIC_CHECK_CHARACTERS), dtype=pl.List(pl.Utf8)).list.get(total % 11)
+    expected = ric_check_character(pl.col("v"))
     born = pl.col("v").str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False)
     codes = text.filter(text.str.contains(r"^[0-9]{17}[0-9X]$").fill_null(False)).str.slice(0, 6).unique()
     known = {code: address_code_exists(code) for code in codes.to_list()}
