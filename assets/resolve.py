@@ -6,7 +6,7 @@ import polars as pl
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from dedup.identity import assign_person_ids
-from dedup.link import ScoreCache, link_records
+from dedup.link import LINK_COLUMNS, ScoreCache, link_records
 from dedup.model import model_version
 from dedup.records import RAW_FIELDS, raw_records, refresh_records
 from pipelines.resources import WarehouseResource
@@ -83,7 +83,7 @@ def records(context: AssetExecutionContext, warehouse: WarehouseResource) -> Mat
 def record_clusters(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     started = time.perf_counter()
     with warehouse.connect(context.run.run_id) as con:
-        frame = query(con, "SELECT * FROM records")
+        frame = query(con, f"SELECT {', '.join(LINK_COLUMNS)} FROM records")
         reuse = not warehouse.full_refresh and attach_previous(con, warehouse.published())
         previous = previous_scores(con) if reuse else None
         result = link_records(

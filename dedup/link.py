@@ -17,6 +17,32 @@ from warehouse.db import DEFAULT_SETTINGS, DuckDBSettings, connect
 MATCH_THRESHOLD = 0.9
 # Pairs kept as evidence for stewards even below the match threshold.
 EVIDENCE_THRESHOLD = 0.2
+# The columns of `records` that linkage reads (the raw values and lineage stay in the warehouse).
+LINK_COLUMNS = (
+    "record_uid",
+    "source",
+    "name",
+    "surname_pinyin",
+    "given_pinyin",
+    "name_pinyin",
+    "surname_pinyin_candidates",
+    "sex",
+    "birth_date",
+    "birth_precision",
+    "id_number",
+    "id_kind",
+    "id_birth_date",
+    "id_sex",
+    "id_address_code",
+    "id_shape",
+    "passport_no",
+    "si_person_no",
+    "mobile",
+    "email",
+    "degree_cert_no",
+    "institution_id",
+    "study_country",
+)
 
 
 @dataclass
@@ -138,7 +164,7 @@ def link_records(
     model_path: Path = model.MODEL_PATH,
     settings: DuckDBSettings = DEFAULT_SETTINGS,
 ) -> LinkResult:
-    """Resolve records to clusters of the same person, honouring steward decisions.
+    """Resolve records (at least the `LINK_COLUMNS`) to clusters of the same person, honouring steward decisions.
 
     With a `cache` from the last run, only pairs involving new or changed profiles are scored.
     """
