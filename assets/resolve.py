@@ -10,10 +10,10 @@ from dedup.link import LINK_COLUMNS, ScoreCache, link_records
 from dedup.model import model_version
 from dedup.records import RAW_FIELDS, raw_records, refresh_records
 from pipelines.resources import WarehouseResource
-from warehouse.db import query, write_table
+from warehouse.db import query, scalar, write_table
 from warehouse.decisions import active_decisions
 from warehouse.identity_state import previous_identity, write_identity
-from warehouse.incremental import previous_records, previous_scores
+from warehouse.incremental import previous_record_keys, previous_scores, write_records
 from warehouse.publish import attach_previous
 from warehouse.run_log import record_stage
 
@@ -43,8 +43,10 @@ def records(context: AssetExecutionContext, warehouse: WarehouseResource) -> Mat
     with warehouse.connect(context.run.run_id) as con:
         bronze = {source: query(con, f"SELECT * FROM bronze.{source}") for source in RAW_FIELDS}
         reuse = not warehouse.full_refresh and attach_previous(con, warehouse.published())
-        standardised, changes = refresh_records(raw_records(bronze), previous_records(con) if reuse else None)
-        write_table(con, "records", standardised)
+        raw = raw_records(bronze)
+        refresh = refresh_records(raw, previous_record_keys(con) if reuse else None)
+        write_records(con, raw, refresh)
+        changes = refresh.changes
         record_stage(
             con,
             context.run.run_id,
@@ -55,20 +57,22 @@ def records(context: AssetExecutionContext, warehouse: WarehouseResource) -> Mat
             withdrawn=changes.withdrawn,
             unchanged=changes.unchanged,
         )
-    by_source = standardised.group_by("source").len().sort("source")
+        by_source = dict(con.execute("SELECT source, count(*) FROM records GROUP BY 1 ORDER BY 1").fetchall())
+        valid_ids = scalar(con, "SELECT count(*) FROM records WHERE id_kind = 'RIC'")
+    rows = sum(by_source.values())
     warehouse.report(
-        f"[标准化] {standardised.height} 条人员记录（新增 {changes.added}，变更 {changes.changed}，"
+        f"[标准化] {rows} 条人员记录（新增 {changes.added}，变更 {changes.changed}，"
         f"撤回 {changes.withdrawn}，沿用 {changes.unchanged}），{time.perf_counter() - started:.1f} 秒"
     )
     return MaterializeResult(
         metadata={
-            "rows": standardised.height,
+            "rows": rows,
             "added": changes.added,
             "changed": changes.changed,
             "withdrawn": changes.withdrawn,
             "unchanged": changes.unchanged,
-            "valid_citizen_ids": standardised.filter(pl.col("id_kind") == "RIC").height,
-            "by_source": {s: n for s, n in by_source.iter_rows()},
+            "valid_citizen_ids": valid_ids,
+            "by_source": by_source,
             "seconds": round(time.perf_counter() - started, 2),
         }
     )

@@ -169,23 +169,27 @@ class RecordChanges:
     unchanged: int
 
 
-def refresh_records(raw: pl.DataFrame, previous: pl.DataFrame | None) -> tuple[pl.DataFrame, RecordChanges]:
-    """Standardise new and changed raw rows; keep the last run's result for unchanged ones.
+@dataclass(frozen=True)
+class Refresh:
+    """What a run standardises anew and what it takes over from the last run."""
 
-    Returns the records sorted by `record_uid` (so that a run's result does not depend on
-    what it could reuse) and the change counts.
-    """
-    if previous is None or "raw_hash" not in previous.columns:
-        records = standardise_records(raw)
-        return records.sort("record_uid"), RecordChanges(raw.height, 0, 0, 0)
-    standardised = [c for c in previous.columns if c not in (*LINEAGE_COLUMNS, *RAW_COLUMNS)]
-    kept = raw.join(previous.select(standardised), on=["record_uid", "raw_hash"], how="inner")
-    fresh = standardise_records(raw.join(kept.select("record_uid"), on="record_uid", how="anti"))
-    records = pl.concat([kept.select(fresh.columns), fresh]).sort("record_uid")
-    before = previous.select("record_uid")
+    fresh: pl.DataFrame  # new and changed rows, standardised now, sorted by record_uid
+    kept: pl.DataFrame  # record_uid, raw_hash of unchanged rows: their standardised form is last run's
+    changes: RecordChanges
+
+
+def refresh_records(raw: pl.DataFrame, previous_keys: pl.DataFrame | None) -> Refresh:
+    """Standardise new and changed raw rows; unchanged ones (same `record_uid` and `raw_hash` as in
+    `previous_keys`, the last run's records) keep the last run's standardised form."""
+    if previous_keys is None:
+        kept = raw.head(0).select("record_uid", "raw_hash")
+        return Refresh(standardise_records(raw).sort("record_uid"), kept, RecordChanges(raw.height, 0, 0, 0))
+    kept = raw.join(previous_keys, on=["record_uid", "raw_hash"], how="semi").select("record_uid", "raw_hash")
+    fresh = standardise_records(raw.join(kept, on="record_uid", how="anti")).sort("record_uid")
+    before = previous_keys.select("record_uid")
     added = raw.join(before, on="record_uid", how="anti").height
     withdrawn = before.join(raw.select("record_uid"), on="record_uid", how="anti").height
-    return records, RecordChanges(added, fresh.height - added, withdrawn, kept.height)
+    return Refresh(fresh, kept, RecordChanges(added, fresh.height - added, withdrawn, kept.height))
 
 
 def _clean_code(raw: pl.Series) -> pl.Series:

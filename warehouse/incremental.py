@@ -2,7 +2,7 @@
 
 A source whose delivery folders are exactly those the last run saw is not re-read: its bronze
 tables and bookkeeping rows are copied from the published warehouse (attached as `prev`).
-Records whose raw values are unchanged keep their standardised form; link scores between
+Records whose raw values are unchanged keep their standardised form (copied inside DuckDB); link scores between
 unchanged profiles are reused. `returnees run --full` switches all of this off.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from dedup.records import Refresh
 from warehouse.db import query, table_exists
 
 BOOKKEEPING = ("quarantine", "deliveries", "file_counts")
@@ -37,11 +38,33 @@ def reuse_source(con: duckdb.DuckDBPyConnection, source: str, bronze_tables: lis
     return True
 
 
-def previous_records(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
-    """The last run's standardised records, or None without a previous run."""
+def previous_record_keys(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
+    """`record_uid`, `raw_hash` of the last run's records, or None without a previous run."""
     if not table_exists(con, "prev.main.records"):
         return None
-    return query(con, "SELECT * FROM prev.main.records")
+    return query(con, "SELECT record_uid, raw_hash FROM prev.main.records")
+
+
+def write_records(con: duckdb.DuckDBPyConnection, raw: pl.DataFrame, refresh: Refresh) -> None:
+    """Write `records` sorted by `record_uid`: the fresh rows, and each kept row with its current
+    lineage and raw values and the last run's standardised values (joined inside DuckDB, so the
+    unchanged million rows never travel through Python)."""
+    columns = ", ".join(f'"{c}"' for c in refresh.fresh.columns)
+    standardised = [c for c in refresh.fresh.columns if c not in raw.columns]
+    carried = ", ".join(f'p."{c}"' for c in standardised)
+    kept_rows = raw.join(refresh.kept, on=["record_uid", "raw_hash"], how="semi")
+    con.register("_fresh", refresh.fresh.to_arrow())
+    con.register("_kept", kept_rows.to_arrow())
+    try:
+        kept = f"SELECT r.*, {carried} FROM _kept r JOIN prev.main.records p USING (record_uid, raw_hash)"
+        if kept_rows.height:
+            rows = f"SELECT {columns} FROM ({kept} UNION ALL BY NAME SELECT * FROM _fresh) ORDER BY record_uid"
+        else:  # `fresh` is sorted already, and DuckDB keeps insertion order
+            rows = f"SELECT {columns} FROM _fresh"
+        con.execute(f"CREATE OR REPLACE TABLE records AS {rows}")
+    finally:
+        con.unregister("_fresh")
+        con.unregister("_kept")
 
 
 def previous_scores(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame] | None:
