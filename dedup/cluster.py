@@ -12,8 +12,8 @@ from collections.abc import Iterable
 
 import numpy as np
 import polars as pl
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
+
+from dedup.groups import component_labels
 
 
 class _Clusters:
@@ -92,8 +92,7 @@ def _components(nodes: pl.Series, edges: pl.DataFrame, must: list[tuple[int, int
     pairs = edges.select("a", "b").rows() + must
     rows = np.array([index[a] for a, _ in pairs], dtype=np.int64)
     cols = np.array([index[b] for _, b in pairs], dtype=np.int64)
-    graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(len(index), len(index)))
-    _, labels = connected_components(graph, directed=False)
+    labels = component_labels(len(index), rows, cols)
     return pl.DataFrame(
         {"det_group": nodes, "component": labels}, schema={"det_group": pl.Int64, "component": pl.Int64}
     )

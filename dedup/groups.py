@@ -58,9 +58,13 @@ def deterministic_groups(records: pl.DataFrame) -> pl.Series:
         offset += int(np.nanmax(codes)) if present.any() else 0
     r = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
     c = np.concatenate(cols) if cols else np.empty(0, dtype=np.int64)
-    graph = coo_matrix((np.ones(len(r), dtype=np.int8), (r, c)), shape=(offset, offset))
-    _, labels = connected_components(graph, directed=False)
-    return pl.Series("det_group", labels[:n], dtype=pl.Int64)
+    return pl.Series("det_group", component_labels(offset, r, c)[:n], dtype=pl.Int64)
+
+
+def component_labels(size: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """The connected-component label of each of `size` nodes, over the undirected edges rows[i]–cols[i]."""
+    graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(size, size))
+    return connected_components(graph, directed=False)[1]
 
 
 def _id_key_of_compatible_names(records: pl.DataFrame) -> pl.Series:
@@ -216,10 +220,8 @@ def typo_id_keys(matched: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
     index = {value: i for i, value in enumerate(nodes.to_list())}
     rows = np.array([index[v] for v in near["id_number"].to_list()], dtype=np.int64)
     cols = np.array([index[v] for v in near["id_number_r"].to_list()], dtype=np.int64)
-    graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(len(index), len(index)))
-    _, labels = connected_components(graph, directed=False)
     return (
-        pl.DataFrame({"id_number": nodes, "component": labels})
+        pl.DataFrame({"id_number": nodes, "component": component_labels(len(index), rows, cols)})
         .with_columns(pl.col("id_number").min().over("component").alias("id_key"))
         .select("id_number", "id_key")
     )

@@ -102,20 +102,27 @@ def _reload(landing: Path, spec: SourceSpec, excluded: set[str]) -> SourceLoad:
         return load_source(Path(tmp), spec)
 
 
+def _batch_keys(ctx: _Context, batch: Batch, version: str, suite: str) -> dict:
+    """The `BATCH_SCHEMA` columns of a row about one delivered file, validated in this run."""
+    return {
+        "run_id": ctx.run_id,
+        "validated_run_id": ctx.run_id,
+        "scope": SCOPE,
+        "source": ctx.spec.name,
+        "delivery_date": batch.delivery_date,
+        "file": batch.file,
+        "file_sha256": batch.sha256,
+        "rules_version": version,
+        "suite": suite,
+    }
+
+
 def _result_rows(
     ctx: _Context, batch: Batch, version: str, validation: SuiteValidation, samples: list[list[dict]]
 ) -> list[dict]:
     return [
         {
-            "run_id": ctx.run_id,
-            "validated_run_id": ctx.run_id,
-            "scope": SCOPE,
-            "source": ctx.spec.name,
-            "delivery_date": batch.delivery_date,
-            "file": batch.file,
-            "file_sha256": batch.sha256,
-            "rules_version": version,
-            "suite": o.rule.suite,
+            **_batch_keys(ctx, batch, version, o.rule.suite),
             "rule": o.rule.name,
             "title": o.rule.title,
             "severity": o.rule.severity.value,
@@ -187,15 +194,7 @@ def _validate(
         validations.append(validation)
     stored = [
         {
-            "run_id": ctx.run_id,
-            "validated_run_id": ctx.run_id,
-            "scope": SCOPE,
-            "source": ctx.spec.name,
-            "delivery_date": batch.delivery_date,
-            "file": batch.file,
-            "file_sha256": batch.sha256,
-            "rules_version": version,
-            "suite": v.suite,
+            **_batch_keys(ctx, batch, version, v.suite),
             "batch": v.batch,
             "result_json": v.result_json,
         }

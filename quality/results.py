@@ -14,7 +14,8 @@ import polars as pl
 
 from warehouse.db import query, table_exists
 
-RESULT_SCHEMA: dict[str, pl.DataType] = {
+# What a result or validation row was computed on: run, scope, delivered file, rules, suite.
+BATCH_SCHEMA: dict[str, pl.DataType] = {
     "run_id": pl.Utf8,
     "validated_run_id": pl.Utf8,
     "scope": pl.Utf8,  # delivery | warehouse
@@ -24,6 +25,9 @@ RESULT_SCHEMA: dict[str, pl.DataType] = {
     "file_sha256": pl.Utf8,
     "rules_version": pl.Utf8,
     "suite": pl.Utf8,
+}
+RESULT_SCHEMA: dict[str, pl.DataType] = {
+    **BATCH_SCHEMA,
     "rule": pl.Utf8,
     "title": pl.Utf8,
     "severity": pl.Utf8,
@@ -36,15 +40,7 @@ RESULT_SCHEMA: dict[str, pl.DataType] = {
     "error": pl.Utf8,
 }
 VALIDATION_SCHEMA: dict[str, pl.DataType] = {
-    "run_id": pl.Utf8,
-    "validated_run_id": pl.Utf8,
-    "scope": pl.Utf8,
-    "source": pl.Utf8,
-    "delivery_date": pl.Utf8,
-    "file": pl.Utf8,
-    "file_sha256": pl.Utf8,
-    "rules_version": pl.Utf8,
-    "suite": pl.Utf8,
+    **BATCH_SCHEMA,
     "batch": pl.Utf8,
     "result_json": pl.Utf8,
 }
