@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from quality.gx import GxSession
+from quality.gx_worker import RemoteGxSession
 from warehouse.db import query
 
 
@@ -17,7 +17,7 @@ def docs_dir(published: Path) -> Path:
 
 
 def build_run_docs(
-    con: duckdb.DuckDBPyConnection, session: GxSession, published: Path, run_id: str, more: pl.DataFrame
+    con: duckdb.DuckDBPyConnection, session: RemoteGxSession, published: Path, run_id: str, more: pl.DataFrame
 ) -> Path:
     """Render every suite result stored in this build plus `more` (validation rows); return the index page."""
     stored = query(con, "SELECT suite, batch, result_json FROM quality_validations WHERE scope = 'delivery'")

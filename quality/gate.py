@@ -19,7 +19,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from quality.gx import GxSession, Outcome, SuiteValidation
+from quality.gx import Outcome, SuiteValidation
+from quality.gx_worker import RemoteGxSession, gx_session
 from quality.prepare import ROW_ID, delivery_frame, row_samples, rows_frame
 from quality.results import RESULT_SCHEMA, VALIDATION_SCHEMA, previous_file_rows, previous_results, replace_results
 from quality.rules import (
@@ -68,12 +69,12 @@ class _Context:
     config: QualityConfig
     run_id: str
     previous_rows: pl.DataFrame
-    session: GxSession | None = None
+    session: RemoteGxSession | None = None
     prepare_seconds: float = 0.0
 
-    def gx(self) -> GxSession:
+    def gx(self) -> RemoteGxSession:
         if self.session is None:
-            self.session = GxSession()
+            self.session = gx_session()
         return self.session
 
 
@@ -292,6 +293,33 @@ def _ingest_rejections(ctx: _Context, outcomes: list[DeliveryOutcome], by_qualit
     return pl.DataFrame(rows, schema=RESULT_SCHEMA, orient="row") if rows else pl.DataFrame(schema=RESULT_SCHEMA)
 
 
+def _check_deliveries(
+    ctx: _Context,
+    landing: Path,
+    load: SourceLoad,
+    manifests: dict[tuple[str, str], tuple[int, str]],
+    previous: tuple[pl.DataFrame, pl.DataFrame],
+) -> tuple[SourceLoad, dict[tuple[str, str], tuple[pl.DataFrame, pl.DataFrame]], dict[str, str]]:
+    """Check every current file, rejecting deliveries until none fails; the source as then read,
+    the result and validation rows per (delivery date, file), and the rejected deliveries' reasons."""
+    checked: dict[tuple[str, str], tuple[pl.DataFrame, pl.DataFrame]] = {}
+    rejected: dict[str, str] = {}
+    while True:
+        current = _batches(load, manifests)
+        for batch in current:
+            if (batch.delivery_date, batch.file) not in checked:
+                checked[(batch.delivery_date, batch.file)] = _check_batch(ctx, load, batch, previous)
+        newly = {}
+        for batch in current:
+            reason = _rejections(checked[(batch.delivery_date, batch.file)][0])
+            if reason:
+                newly[batch.delivery_date] = "；".join(filter(None, [newly.get(batch.delivery_date), reason]))
+        if not newly:
+            return load, checked, rejected
+        rejected |= newly
+        load = _reload(landing, ctx.spec, set(rejected))
+
+
 def gate_source(
     con: duckdb.DuckDBPyConnection,
     landing: Path,
@@ -306,22 +334,11 @@ def gate_source(
     ctx = _Context(spec, config or default_config(), run_id, previous_file_rows(con, spec.name))
     previous = previous_results(con, spec.name)
     manifests = _manifests(landing, spec)
-    checked: dict[tuple[str, str], tuple[pl.DataFrame, pl.DataFrame]] = {}
-    rejected: dict[str, str] = {}
-    while True:
-        current = _batches(load, manifests)
-        for batch in current:
-            if (batch.delivery_date, batch.file) not in checked:
-                checked[(batch.delivery_date, batch.file)] = _check_batch(ctx, load, batch, previous)
-        newly = {}
-        for batch in current:
-            reason = _rejections(checked[(batch.delivery_date, batch.file)][0])
-            if reason:
-                newly[batch.delivery_date] = "；".join(filter(None, [newly.get(batch.delivery_date), reason]))
-        if not newly:
-            break
-        rejected |= newly
-        load = _reload(landing, spec, set(rejected))
+    try:
+        load, checked, rejected = _check_deliveries(ctx, landing, load, manifests, previous)
+    finally:
+        if ctx.session is not None:
+            ctx.session.close()
     results = pl.concat([r for r, _ in checked.values()] or [pl.DataFrame(schema=RESULT_SCHEMA)])
     current_keys = pl.DataFrame(
         [(b.delivery_date, b.file) for b in _batches(load, manifests)],

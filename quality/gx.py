@@ -1,8 +1,8 @@
 """Great Expectations, imported lazily: validate pandas batches made from polars frames, build Data Docs.
 
 GE 1.x validates pandas frames only, so each validation frame is converted with `to_pandas()`.
-Every GE call goes through a `GxSession` (one ephemeral context, no progress bars) that counts
-the seconds spent in GE, so a run can report GE's share of its wall time.
+Every GE call goes through a `GxSession` (one ephemeral context, no progress bars). Sessions live
+in the GE worker process (`quality.gx_worker`); the pipeline reaches them through `gx_session()`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ from quality.rules import Rule, Severity
 # Heavy per-row lists are dropped from the stored result; failing row ids are kept elsewhere.
 HEAVY_RESULT_KEYS = ("unexpected_list", "unexpected_index_list", "unexpected_index_query")
 DOCS_SITE = "returnees"
+# Counts and a few unexpected values for every rule; row ids only for the rules that found some.
+COUNTS = {"result_format": "BASIC", "partial_unexpected_count": 20}
+ROW_IDS = {"result_format": "COMPLETE", "partial_unexpected_count": 20}
 
 
 def load_gx() -> tuple[ModuleType, float]:
@@ -80,11 +83,10 @@ def _plain(value: Any) -> Any:
 
 
 class GxSession:
-    """An ephemeral GE context; `seconds` counts the time spent in GE (import included)."""
+    """An ephemeral GE context with its suites and batch definitions."""
 
     def __init__(self) -> None:
-        started = time.perf_counter()
-        self._gx, self.import_seconds = load_gx()
+        self._gx, _ = load_gx()
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         self.context = self._gx.get_context(mode="ephemeral")
@@ -92,45 +94,53 @@ class GxSession:
         self._source = self.context.data_sources.add_pandas("returnees")
         self._suites: dict[str, Any] = {}
         self._batch_definitions: dict[str, Any] = {}
-        self.seconds = time.perf_counter() - started
+
+    def _expectations(self, rules: list[Rule]) -> list[Any]:
+        import great_expectations.expectations as gxe
+
+        return [
+            getattr(gxe, r.expectation)(
+                **r.kwargs,
+                description=r.title,
+                severity="warning" if r.severity is Severity.WARN else "critical",
+                meta={"rule": r.name, "severity": r.severity.value},
+                catch_exceptions=True,
+            )
+            for r in rules
+        ]
 
     def _suite(self, name: str, rules: list[Rule]) -> Any:
         if name not in self._suites:
-            import great_expectations.expectations as gxe
-
-            expectations = [
-                getattr(gxe, r.expectation)(
-                    **r.kwargs,
-                    description=r.title,
-                    severity="warning" if r.severity is Severity.WARN else "critical",
-                    meta={"rule": r.name, "severity": r.severity.value},
-                    catch_exceptions=True,
-                )
-                for r in rules
-            ]
-            self._suites[name] = self.context.suites.add(
-                self._gx.ExpectationSuite(name=name, expectations=expectations)
-            )
+            suite = self._gx.ExpectationSuite(name=name, expectations=self._expectations(rules))
+            self._suites[name] = self.context.suites.add(suite)
         return self._suites[name]
 
     def validate(
         self, frame: pl.DataFrame, rules: list[Rule], suite: str, batch: str, id_column: str
     ) -> SuiteValidation:
-        """Validate `frame` against `rules`, listing every failing row by its `id_column` value."""
-        started = time.perf_counter()
+        """Validate `frame` against `rules`, listing every failing row by its `id_column` value.
+
+        All rules are validated with BASIC results (counts); only rules with unexpected rows are
+        validated again with COMPLETE results for their row ids, which cost GE about as much again.
+        """
         if suite not in self._batch_definitions:
             asset = self._source.add_dataframe_asset(name=suite)
             self._batch_definitions[suite] = asset.add_batch_definition_whole_dataframe("whole")
         gx_batch = self._batch_definitions[suite].get_batch(batch_parameters={"dataframe": frame.to_pandas()})
-        result = gx_batch.validate(
-            self._suite(suite, rules),
-            result_format={
-                "result_format": "COMPLETE",
-                "unexpected_index_column_names": [id_column],
-                "partial_unexpected_count": 20,
-            },
-        )
+        result = gx_batch.validate(self._suite(suite, rules), result_format=COUNTS)
         by_name = {r.name: r for r in rules}
+        failing = [
+            by_name[item.expectation_config.meta["rule"]]
+            for item in result.results
+            if (item.result or {}).get("unexpected_count") and not _error(item.exception_info)
+        ]
+        if failing:
+            detail = gx_batch.validate(
+                self._gx.ExpectationSuite(name=suite, expectations=self._expectations(failing)),
+                result_format={**ROW_IDS, "unexpected_index_column_names": [id_column]},
+            )
+            detailed = {item.expectation_config.meta["rule"]: item for item in detail.results}
+            result.results = [detailed.get(item.expectation_config.meta["rule"], item) for item in result.results]
         outcomes = []
         for item in result.results:
             rule = by_name[item.expectation_config.meta["rule"]]
@@ -152,7 +162,6 @@ class GxSession:
                 found.pop(key, None)
         outcomes.sort(key=lambda o: rules.index(o.rule))
         text = json.dumps(result.to_json_dict(), ensure_ascii=False, default=str)
-        self.seconds += time.perf_counter() - started
         return SuiteValidation(suite, batch, outcomes, text)
 
     def build_data_docs(self, validations: list[tuple[str, str, str]], out_dir: Path, run_name: str) -> Path:
@@ -160,7 +169,6 @@ class GxSession:
 
         The site is built beside `out_dir` and swapped in, so it always shows exactly one run.
         """
-        started = time.perf_counter()
         from great_expectations.core.expectation_validation_result import expectationSuiteValidationResultSchema
         from great_expectations.core.run_identifier import RunIdentifier
         from great_expectations.data_context.types.resource_identifiers import (
@@ -188,5 +196,4 @@ class GxSession:
         self.context.build_data_docs(site_names=[DOCS_SITE])
         shutil.rmtree(out_dir, ignore_errors=True)
         staging.rename(out_dir)
-        self.seconds += time.perf_counter() - started
         return out_dir / "index.html"

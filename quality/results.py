@@ -4,7 +4,8 @@
   rule, for the deliveries of this run; results of unchanged deliveries are copied from the last
   published warehouse (`validated_run_id` tells the run that evaluated them).
 - `quality_validations`: the Great Expectations result of each suite run, as JSON, for Data Docs.
-- `quality_timings`: seconds spent per quality step (GE import, validation, Data Docs, preparation).
+- `quality_timings`: seconds spent per quality step (the GE worker's import, waiting for validations, Data
+  Docs, preparation).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ import polars as pl
 
 from quality.accounting import file_accounting, record_accounting
 from quality.docs import build_run_docs
-from quality.gx import GxSession
+from quality.gx_worker import RemoteGxSession, gx_session
 from quality.prepare import SENSITIVE_FIELDS, mask
 from quality.results import RESULT_SCHEMA, TIMING_SCHEMA, VALIDATION_SCHEMA, replace_results
 from quality.rules import Rule, Severity, default_config
@@ -145,7 +145,7 @@ def _samples(frame: pl.DataFrame, id_column: str, ids: list, size: int) -> list[
 
 
 def run_warehouse_suites(
-    con: duckdb.DuckDBPyConnection, session: GxSession, run_id: str, sample_size: int
+    con: duckdb.DuckDBPyConnection, session: RemoteGxSession, run_id: str, sample_size: int
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Validate every warehouse suite; result and validation rows for the quality tables."""
     frames = suite_frames(con)
@@ -192,10 +192,10 @@ def run_warehouse_suites(
 
 def check_warehouse(con: duckdb.DuckDBPyConnection, published: Path, run_id: str) -> tuple[pl.DataFrame, Path]:
     """Run the warehouse suites, build the run's Data Docs, store both; the results and the docs index."""
-    session = GxSession()
-    results, validations = run_warehouse_suites(con, session, run_id, default_config().sample_size)
-    validated = session.seconds
-    index = build_run_docs(con, session, published, run_id, validations)
+    with gx_session() as session:
+        results, validations = run_warehouse_suites(con, session, run_id, default_config().sample_size)
+        validated = session.seconds
+        index = build_run_docs(con, session, published, run_id, validations)
     timings = pl.DataFrame(
         [
             (run_id, SCOPE, "gx_import", session.import_seconds),

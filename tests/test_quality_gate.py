@@ -14,7 +14,7 @@ import pytest
 
 from quality.checks import BRONZE_CHECKS, blocking_failures, gate_breaches, summarise
 from quality.gate import GatedSource, gate_source
-from quality.gx import GxSession
+from quality.gx_worker import gx_session
 from quality.results import TIMING_SCHEMA, VALIDATION_SCHEMA, replace_results, run_results
 from quality.warehouse_suite import run_warehouse_suites
 from returnees.synthetic import generate_landing
@@ -189,7 +189,8 @@ def test_warehouse_suites_catch_a_broken_build(tmp_path: Path) -> None:
                 t(source, record_key, person_id);
             """
         )
-        results, _ = run_warehouse_suites(con, GxSession(), "run-1", 5)
+        with gx_session() as session:
+            results, _ = run_warehouse_suites(con, session, "run-1", 5)
         replace_results(
             con, "warehouse", None, results, pl.DataFrame(schema=VALIDATION_SCHEMA), pl.DataFrame(schema=TIMING_SCHEMA)
         )

@@ -1,0 +1,193 @@
+"""Great Expectations in a worker process, so that its import (about 3 s) overlaps the run's start-up.
+
+The worker (`python -m quality.gx_worker`) imports GE once and then serves requests over two pipes:
+open a session (one ephemeral GE context, as `GxSession`), validate a frame, build Data Docs, close.
+`prestart()` launches it as early as possible (the CLI calls it before loading Dagster), on the
+machine's other core; otherwise the first `gx_session()` launches it. One worker serves the whole
+process and ends when the process does (it exits on end of input).
+
+A `RemoteGxSession` has `GxSession`'s interface; its `seconds` count how long the caller waited,
+so a run's GE timings are the time GE added to it, and `import_seconds` is the worker's import.
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import ctypes.util
+import gc
+import itertools
+import os
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from quality.gx import GxSession, SuiteValidation
+from quality.rules import Rule
+
+
+class GxWorkerError(RuntimeError):
+    """The worker failed a request or died; the message carries its traceback."""
+
+
+class _Worker:
+    """The client end of a running worker process."""
+
+    def __init__(self) -> None:
+        to_worker_read, to_worker_write = os.pipe()
+        from_worker_read, from_worker_write = os.pipe()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "quality.gx_worker", str(to_worker_read), str(from_worker_write)],
+            pass_fds=(to_worker_read, from_worker_write),
+            stdin=subprocess.DEVNULL,
+            stdout=2,  # GE's own prints, if any, go to our stderr, never into the protocol
+        )
+        os.close(to_worker_read)
+        os.close(from_worker_write)
+        self._requests = Connection(to_worker_write, readable=False)
+        self._replies = Connection(from_worker_read, writable=False)
+        self._lock = threading.Lock()
+        self._handles = itertools.count(1)
+        self.import_reported = False
+
+    def call(self, op: str, handle: int, *args: Any) -> Any:
+        with self._lock:
+            try:
+                self._requests.send((op, handle, args))
+                status, value = self._replies.recv()
+            except (EOFError, OSError) as exc:
+                raise GxWorkerError(f"Great Expectations 工作进程已退出（退出码 {self.process.poll()}）") from exc
+        if status == "error":
+            raise GxWorkerError(f"Great Expectations 工作进程出错：\n{value}")
+        return value
+
+    def new_handle(self) -> int:
+        return next(self._handles)
+
+    def stop(self) -> None:
+        self._requests.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self._replies.close()
+
+
+_worker: _Worker | None = None
+_worker_lock = threading.Lock()
+
+
+def _shared_worker() -> _Worker:
+    global _worker
+    with _worker_lock:
+        if _worker is None or _worker.process.poll() is not None:
+            _worker = _Worker()
+            atexit.register(_worker.stop)
+        return _worker
+
+
+def prestart() -> None:
+    """Launch the worker now, so GE is imported while the caller does other work."""
+    _shared_worker()
+
+
+class RemoteGxSession:
+    """A `GxSession` living in the worker; `seconds` is the time spent waiting for it."""
+
+    def __init__(self) -> None:
+        started = time.perf_counter()
+        self._worker = _shared_worker()
+        self._handle = self._worker.new_handle()
+        worker_import = self._worker.call("open", self._handle)
+        # The worker's import is reported once per worker, by the first session.
+        self.import_seconds = 0.0 if self._worker.import_reported else worker_import
+        self._worker.import_reported = True
+        self.seconds = time.perf_counter() - started
+
+    def _timed(self, op: str, *args: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return self._worker.call(op, self._handle, *args)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+    def validate(
+        self, frame: pl.DataFrame, rules: list[Rule], suite: str, batch: str, id_column: str
+    ) -> SuiteValidation:
+        """`GxSession.validate`, in the worker."""
+        return self._timed("validate", frame, rules, suite, batch, id_column)
+
+    def build_data_docs(self, validations: list[tuple[str, str, str]], out_dir: Path, run_name: str) -> Path:
+        """`GxSession.build_data_docs`, in the worker."""
+        return self._timed("docs", validations, out_dir, run_name)
+
+    def close(self) -> None:
+        """Drop the session's GE context in the worker."""
+        self._worker.call("close", self._handle)
+
+    def __enter__(self) -> RemoteGxSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def gx_session() -> RemoteGxSession:
+    """A new GE session (its own ephemeral context) in the process's worker."""
+    return RemoteGxSession()
+
+
+def _release_memory() -> None:
+    """Hand the memory of the last request's frames back to the system while the worker waits.
+
+    The worker lives through the whole run; without this, glibc keeps the freed heap of the largest
+    validation frame (hundreds of MB at 200,000 persons) beside the pipeline's own peak.
+    """
+    gc.collect()
+    libc = ctypes.util.find_library("c")
+    if libc:
+        trim = getattr(ctypes.CDLL(libc), "malloc_trim", None)  # glibc only
+        if trim is not None:
+            trim(0)
+
+
+def _serve(requests: Connection, replies: Connection) -> None:
+    """Answer requests until the client closes its end."""
+    from quality.gx import load_gx
+
+    _, import_seconds = load_gx()
+    sessions: dict[int, GxSession] = {}
+    while True:
+        try:
+            op, handle, args = requests.recv()
+        except EOFError:
+            return
+        try:
+            if op == "open":
+                sessions[handle] = GxSession()
+                value: Any = import_seconds
+            elif op == "close":
+                sessions.pop(handle, None)
+                value = None
+            elif op == "validate":
+                value = sessions[handle].validate(*args)
+            elif op == "docs":
+                value = sessions[handle].build_data_docs(*args)
+            else:
+                raise ValueError(f"未知的请求 {op}")
+            replies.send(("ok", value))
+        except Exception:  # every failure goes back to the caller, who raises it
+            replies.send(("error", traceback.format_exc()))
+        if op == "close":
+            _release_memory()
+
+
+if __name__ == "__main__":
+    _serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False))
