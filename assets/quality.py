@@ -72,7 +72,7 @@ def _bronze_check(source: str, spec: BronzeCheck) -> AssetChecksDefinition:
 def warehouse_quality(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> Iterator[AssetCheckResult]:
     run_id = context.run.run_id
     started = time.perf_counter()
-    with warehouse.connect(run_id) as con:
+    with warehouse.stage(run_id, "warehouse_quality") as con:
         results, index = check_warehouse(con, warehouse.published(), run_id)
     for name, (_, rules) in CHECKS.items():
         summary = summarise(results.filter(pl.col("rule").is_in(rules)), run_id)

@@ -40,7 +40,7 @@ def _seconds(started: float) -> float:
 )
 def warehouse_facts(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     started = time.perf_counter()
-    with warehouse.connect(context.run.run_id) as con:
+    with warehouse.stage(context.run.run_id, "warehouse_facts") as con:
         counts = build_facts(con)
     seconds = _seconds(started)
     warehouse.report(f"[数仓] 事实表 {sum(counts.values())} 行，{seconds} 秒")
@@ -55,7 +55,7 @@ def warehouse_facts(context: AssetExecutionContext, warehouse: WarehouseResource
 )
 def dim_person(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     started = time.perf_counter()
-    with warehouse.connect(context.run.run_id) as con:
+    with warehouse.stage(context.run.run_id, "dim_person") as con:
         evidence = build_returnee_evidence(con)
         returnees = build_returnee_status(con)
         persons = build_dim_person(con)
@@ -74,7 +74,7 @@ def dim_person(context: AssetExecutionContext, warehouse: WarehouseResource) -> 
 )
 def person_conflicts(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     started = time.perf_counter()
-    with warehouse.connect(context.run.run_id) as con:
+    with warehouse.stage(context.run.run_id, "person_conflicts") as con:
         rows = build_person_conflicts(con)
         by_kind = dict(
             con.execute("SELECT conflict, count(*) FROM restricted.person_conflicts GROUP BY 1 ORDER BY 1").fetchall()
@@ -92,7 +92,7 @@ def person_conflicts(context: AssetExecutionContext, warehouse: WarehouseResourc
 )
 def person_profile(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     started = time.perf_counter()
-    with warehouse.connect(context.run.run_id) as con:
+    with warehouse.stage(context.run.run_id, "person_profile") as con:
         rows = build_person_profile(con)
         as_of = reference_date(con)
     seconds = _seconds(started)
@@ -108,7 +108,7 @@ def person_profile(context: AssetExecutionContext, warehouse: WarehouseResource)
 )
 def policy_push(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     started = time.perf_counter()
-    with warehouse.connect(context.run.run_id) as con:
+    with warehouse.stage(context.run.run_id, "policy_push") as con:
         rows = build_policy_push(con)
         summary = con.execute(
             "SELECT policy_id || ' ' || status, count(*) FROM restricted.policy_push GROUP BY 1 ORDER BY 1"
@@ -127,7 +127,7 @@ def policy_push(context: AssetExecutionContext, warehouse: WarehouseResource) ->
 )
 def analyst_schema(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     started = time.perf_counter()
-    with warehouse.connect(context.run.run_id) as con:
+    with warehouse.stage(context.run.run_id, "analyst_schema") as con:
         counts = build_analyst_schema(con)
     seconds = _seconds(started)
     warehouse.report(f"[数仓] analyst 模式 {len(counts)} 张表，{seconds} 秒")
@@ -157,7 +157,7 @@ def analyst_schema_masked(context: AssetCheckExecutionContext, warehouse: Wareho
 def analyst_exports(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     started = time.perf_counter()
     run_id = context.run.run_id
-    with warehouse.connect(run_id) as con:
+    with warehouse.stage(run_id, "analyst_exports") as con:
         counts = stage_exports(con, warehouse.published(), run_id, reference_date(con))
     seconds = _seconds(started)
     warehouse.report(f"[数仓] Parquet 导出与报告已暂存，{seconds} 秒")

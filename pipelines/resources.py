@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +13,7 @@ from dagster import ConfigurableResource, EnvVar
 
 from warehouse.db import DuckDBSettings, connect
 from warehouse.publish import building_path
+from warehouse.run_log import record_stage
 
 
 class WarehouseResource(ConfigurableResource):
@@ -53,6 +55,14 @@ class WarehouseResource(ConfigurableResource):
         path.parent.mkdir(parents=True, exist_ok=True)
         with connect(path, self.duckdb_settings()) as con:
             yield con
+
+    @contextmanager
+    def stage(self, run_id: str, name: str) -> Iterator[duckdb.DuckDBPyConnection]:
+        """`connect`, and the stage's seconds noted for the run log when the block completes."""
+        started = time.perf_counter()
+        with self.connect(run_id) as con:
+            yield con
+            record_stage(con, run_id, name, time.perf_counter() - started)
 
     def report(self, message: str) -> None:
         """Print a progress line for the operator when running from the CLI."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import pytest
 from dedup.evaluate import score
 from returnees.synthetic import generate_landing
 from returnees.synthetic.evolve import next_night
+from sources.contract import load_contract
 
 
 def _run(landing: Path, warehouse: Path, *extra: str) -> str:
@@ -75,6 +77,27 @@ def test_only_new_deliveries_are_read(nights: dict[str, Path]) -> None:
     consumed = run_log["deliveries_consumed"][1].to_list()
     assert consumed == ["fx_accounts/2026-11-22", "social_insurance/2026-11-22"]
     assert run_log["records_added"][1] > 0 and run_log["records_withdrawn"][1] > 0
+
+
+def test_the_run_log_times_every_stage(nights: dict[str, Path]) -> None:
+    stages = _table(nights["second"], "SELECT stage_seconds FROM run_log ORDER BY finished_at DESC LIMIT 1")
+    seconds = json.loads(stages["stage_seconds"][0])
+    expected = [
+        *(f"bronze_{source}" for source in load_contract()),
+        "records",
+        "link",
+        "person_xref",
+        "warehouse_quality",
+        "warehouse_facts",
+        "dim_person",
+        "person_conflicts",
+        "person_profile",
+        "policy_push",
+        "analyst_schema",
+        "analyst_exports",
+    ]
+    assert sorted(seconds) == sorted(expected)
+    assert all(value >= 0 for value in seconds.values())
 
 
 def test_withdrawn_records_leave_xref_and_stay_in_history(nights: dict[str, Path]) -> None:
