@@ -27,20 +27,20 @@ PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 
 def _tree_rss(root: int) -> int:
-    """Resident bytes of a process and all its descendants (the run's GE worker among them), from /proc."""
+    """Resident bytes of a process and all its descendants (the run's GE worker among them), from
+    /proc/<pid>/stat (one read per process). Pages shared between them count once per process."""
     children: dict[int, list[int]] = defaultdict(list)
     resident: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            stat = (entry / "stat").read_text()
-            pages = int((entry / "statm").read_text().split()[1])
-        except (OSError, IndexError, ValueError):
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
             continue  # the process ended meanwhile
         pid = int(entry.name)
-        children[int(stat.rsplit(")", 1)[1].split()[1])].append(pid)
-        resident[pid] = pages * PAGE_BYTES
+        children[int(fields[1])].append(pid)  # ppid
+        resident[pid] = int(fields[21]) * PAGE_BYTES  # rss, in pages
     total, stack = 0, [root]
     while stack:
         pid = stack.pop()
@@ -50,7 +50,7 @@ def _tree_rss(root: int) -> int:
 
 
 def _child(args: list[str]) -> tuple[float, float, str]:
-    """Run a child process; return (wall seconds, peak GB of its process tree sampled every 50 ms, stdout)."""
+    """Run a child process; return (wall seconds, peak GB of its process tree sampled every 0.1 s, stdout)."""
     started = time.perf_counter()
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = 0
@@ -59,7 +59,7 @@ def _child(args: list[str]) -> tuple[float, float, str]:
         nonlocal peak
         while process.poll() is None:
             peak = max(peak, _tree_rss(process.pid))
-            time.sleep(0.05)
+            time.sleep(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()

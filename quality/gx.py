@@ -135,6 +135,8 @@ class GxSession:
             if (item.result or {}).get("unexpected_count") and not _error(item.exception_info)
         ]
         if failing:
+            # GE lets an expectation belong to one suite only: the second pass uses unsaved copies
+            # (no expectation id in their results; Data Docs render them the same).
             detail = gx_batch.validate(
                 self._gx.ExpectationSuite(name=suite, expectations=self._expectations(failing)),
                 result_format={**ROW_IDS, "unexpected_index_column_names": [id_column]},

@@ -4,7 +4,7 @@ The worker (`python -m quality.gx_worker`) imports GE once and then serves reque
 open a session (one ephemeral GE context, as `GxSession`), validate a frame, build Data Docs, close.
 `prestart()` launches it as early as possible (the CLI calls it before loading Dagster), on the
 machine's other core; otherwise the first `gx_session()` launches it. One worker serves the whole
-process and ends when the process does (it exits on end of input).
+process; it is stopped at exit, and exits by itself on end of input if the process dies first.
 
 A `RemoteGxSession` has `GxSession`'s interface; its `seconds` count how long the caller waited,
 so a run's GE timings are the time GE added to it, and `import_seconds` is the worker's import.
@@ -13,6 +13,7 @@ so a run's GE timings are the time GE added to it, and `import_seconds` is the w
 from __future__ import annotations
 
 import atexit
+import contextlib
 import ctypes
 import ctypes.util
 import gc
@@ -38,16 +39,26 @@ class GxWorkerError(RuntimeError):
 
 
 class _Worker:
-    """The client end of a running worker process."""
+    """The client end of a running worker process.
+
+    A call that does not get its reply (the worker died, or the caller was interrupted between
+    request and reply) stops the worker: a reply left in the pipe would answer the next request.
+    """
 
     def __init__(self) -> None:
         to_worker_read, to_worker_write = os.pipe()
         from_worker_read, from_worker_write = os.pipe()
+        # `-P` and the package root on PYTHONPATH: the worker imports this very `quality` package,
+        # never one that happens to lie in the current directory.
+        package_root = str(Path(__file__).resolve().parents[1])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "quality.gx_worker", str(to_worker_read), str(from_worker_write)],
+            [sys.executable, "-P", "-m", "quality.gx_worker", str(to_worker_read), str(from_worker_write)],
             pass_fds=(to_worker_read, from_worker_write),
             stdin=subprocess.DEVNULL,
             stdout=2,  # GE's own prints, if any, go to our stderr, never into the protocol
+            env=env,
+            start_new_session=True,  # Ctrl-C at the terminal interrupts the run, which then stops the worker
         )
         os.close(to_worker_read)
         os.close(from_worker_write)
@@ -55,15 +66,24 @@ class _Worker:
         self._replies = Connection(from_worker_read, writable=False)
         self._lock = threading.Lock()
         self._handles = itertools.count(1)
+        self.owner = os.getpid()  # a forked child must not use or stop its parent's worker
+        self.alive = True
         self.import_reported = False
 
     def call(self, op: str, handle: int, *args: Any) -> Any:
         with self._lock:
+            if not self.alive:
+                raise GxWorkerError("Great Expectations 工作进程已停止")
+            answered = False
             try:
                 self._requests.send((op, handle, args))
                 status, value = self._replies.recv()
+                answered = True
             except (EOFError, OSError) as exc:
                 raise GxWorkerError(f"Great Expectations 工作进程已退出（退出码 {self.process.poll()}）") from exc
+            finally:
+                if not answered:
+                    self.stop()
         if status == "error":
             raise GxWorkerError(f"Great Expectations 工作进程出错：\n{value}")
         return value
@@ -72,24 +92,39 @@ class _Worker:
         return next(self._handles)
 
     def stop(self) -> None:
+        """End the worker now (it holds nothing that needs saving between requests)."""
+        self.alive = False
         self._requests.close()
+        self._replies.close()
+        self.process.terminate()
         try:
-            self.process.wait(timeout=10)
+            self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.process.kill()
-        self._replies.close()
+            self.process.wait()
 
 
 _worker: _Worker | None = None
 _worker_lock = threading.Lock()
 
 
+def _stop_shared_worker() -> None:
+    if _worker is not None and _worker.alive and _worker.owner == os.getpid():
+        _worker.stop()
+
+
+atexit.register(_stop_shared_worker)
+
+
 def _shared_worker() -> _Worker:
     global _worker
     with _worker_lock:
-        if _worker is None or _worker.process.poll() is not None:
+        if _worker is not None and _worker.owner != os.getpid():
+            _worker = None  # inherited through fork: the parent's, left alone
+        if _worker is not None and _worker.alive and _worker.process.poll() is not None:
+            _worker.stop()  # died between calls
+        if _worker is None or not _worker.alive:
             _worker = _Worker()
-            atexit.register(_worker.stop)
         return _worker
 
 
@@ -125,12 +160,18 @@ class RemoteGxSession:
         return self._timed("validate", frame, rules, suite, batch, id_column)
 
     def build_data_docs(self, validations: list[tuple[str, str, str]], out_dir: Path, run_name: str) -> Path:
-        """`GxSession.build_data_docs`, in the worker."""
-        return self._timed("docs", validations, out_dir, run_name)
+        """`GxSession.build_data_docs`, in the worker (a relative `out_dir` is taken from our directory)."""
+        return self._timed("docs", validations, out_dir.resolve(), run_name)
 
     def close(self) -> None:
-        """Drop the session's GE context in the worker."""
-        self._worker.call("close", self._handle)
+        """Drop the session's GE context in the worker.
+
+        Never raises: a worker that died took the context with it, and the error that matters
+        (if any) is the one the session's user is already handling.
+        """
+        if self._worker.alive:
+            with contextlib.suppress(GxWorkerError):
+                self._worker.call("close", self._handle)
 
     def __enter__(self) -> RemoteGxSession:
         return self

@@ -99,7 +99,7 @@ def _timing_line(con: duckdb.DuckDBPyConnection) -> str:
     return (
         f"Great Expectations 用时 {gx + docs:.1f} 秒（等待校验 {gx:.1f} 秒；Data Docs {docs:.1f} 秒）；"
         f"校验数据准备 {steps.get('prepare', 0):.1f} 秒；GE 工作进程导入 {steps.get('gx_import', 0):.1f} 秒"
-        "（运行开始时即在后台导入，未完成的部分计入等待校验）。"
+        "（returnees run 在作业启动前就让它在后台导入；导入未完成时的等待计入等待校验）。"
     )
 
 

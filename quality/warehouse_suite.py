@@ -199,7 +199,7 @@ def check_warehouse(con: duckdb.DuckDBPyConnection, published: Path, run_id: str
     timings = pl.DataFrame(
         [
             (run_id, SCOPE, "gx_import", session.import_seconds),
-            (run_id, SCOPE, "gx", validated),  # import and validation; the docs are the next step
+            (run_id, SCOPE, "gx", validated),  # waiting for the worker's validations; the docs come next
             (run_id, SCOPE, "gx_docs", session.seconds - validated),
         ],
         schema=TIMING_SCHEMA,

@@ -88,13 +88,90 @@ def test_a_dead_worker_is_reported_and_replaced() -> None:
     session = gx_session()
     worker = gx_worker._shared_worker()
     worker.process.kill()
-    worker.process.wait()
     with pytest.raises(GxWorkerError, match="已退出"):
         session.validate(_frame(5, set(), set()), [REQUIRED], "t.rows", "b", "line_no")
+    session.close()  # nothing to close any more, and no second error
     with gx_session() as fresh:
         assert fresh.import_seconds > 0  # a new worker imported GE again
         assert fresh.validate(_frame(5, set(), set()), [REQUIRED], "t.rows", "b", "line_no").outcomes[0].success
     assert gx_worker._shared_worker() is not worker
+
+
+class _InterruptedOnce:
+    """A reply pipe whose first `recv` is interrupted, as by Ctrl-C between request and reply."""
+
+    def __init__(self, replies: object) -> None:
+        self._replies = replies
+        self.interrupted = False
+
+    def recv(self) -> object:
+        if not self.interrupted:
+            self.interrupted = True
+            raise KeyboardInterrupt
+        return self._replies.recv()
+
+    def close(self) -> None:
+        self._replies.close()
+
+
+def test_an_interrupted_call_never_hands_its_reply_to_the_next_one() -> None:
+    session = gx_session()
+    worker = gx_worker._shared_worker()
+    worker._replies = _InterruptedOnce(worker._replies)
+    with pytest.raises(KeyboardInterrupt):
+        session.validate(_frame(30, {0, 1}, set()), [REQUIRED], "t.rows", "first", "line_no")
+    assert not worker.alive
+    with gx_session() as fresh:
+        later = fresh.validate(_frame(30, {5}, set()), [REQUIRED], "t.rows", "second", "line_no")
+    assert (later.batch, later.outcomes[0].failed_ids) == ("second", [7])
+
+
+def test_counts_and_row_ids_of_every_kind_of_rule() -> None:
+    frame = pl.DataFrame(
+        {
+            "line_no": range(2, 202),
+            "status": ["有效" if i % 50 else "校验位错误" for i in range(200)],
+            "returned": [None if i == 3 else (i - 1 if i % 40 == 0 else i) for i in range(200)],
+            "departed": list(range(200)),
+        }
+    )
+    mostly = Rule(
+        "id_checksum:id_number",
+        "校验通过率",
+        Severity.WARN,
+        "rows",
+        "ExpectColumnValuesToBeInSet",
+        {"column": "status", "value_set": ["有效"], "mostly": 0.95},
+    )
+    pair = Rule(
+        "return_after_departure",
+        "回国不早于出国",
+        Severity.WARN,
+        "rows",
+        "ExpectColumnPairValuesAToBeGreaterThanB",
+        {"column_A": "returned", "column_B": "departed", "or_equal": True, "ignore_row_if": "either_value_is_missing"},
+    )
+    missing = Rule(
+        "required:nope", "不存在的列", Severity.BLOCK_ROWS, "rows", "ExpectColumnValuesToNotBeNull", {"column": "nope"}
+    )
+    rows = Rule(
+        "row_count",
+        "行数",
+        Severity.WARN,
+        "rows",
+        "ExpectTableRowCountToBeBetween",
+        {"min_value": 1000},
+    )
+    with gx_session() as session:
+        validation = session.validate(frame, [mostly, pair, missing, rows], "t.rows", "b", "line_no")
+    by_rule = {o.rule.name: o for o in validation.outcomes}
+    # Passes (4 of 200 < 5 %) but its failing rows are still listed, for the samples.
+    assert by_rule[mostly.name].success and by_rule[mostly.name].failed_ids == [2, 52, 102, 152]
+    assert not by_rule[pair.name].success and by_rule[pair.name].failed_ids == [2, 42, 82, 122, 162]
+    assert by_rule[missing.name].success is None and by_rule[missing.name].failed_ids == []
+    assert by_rule[rows.name].success is False and by_rule[rows.name].unexpected_count is None
+    stored = json.loads(validation.result_json)
+    assert stored["statistics"]["successful_expectations"] == sum(r["success"] for r in stored["results"]) == 1
 
 
 def test_a_prestarted_worker_reports_its_import_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -115,3 +192,16 @@ def test_data_docs_are_built_by_the_worker(tmp_path: Path) -> None:
     pages = list((tmp_path / "docs" / "validations").rglob("*.html"))
     assert len(pages) == 1 and "src__d__f.csv" in pages[0].name
     assert "姓名不得为空" in pages[0].read_text(encoding="utf-8")
+
+
+def test_the_worker_runs_this_package_whatever_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decoy = tmp_path / "quality"
+    decoy.mkdir()
+    (decoy / "__init__.py").write_text("")
+    (decoy / "gx_worker.py").write_text("raise SystemExit(3)\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(gx_worker, "_worker", None)  # a worker started from here
+    with gx_session() as session:
+        assert session.validate(_frame(5, set(), set()), [REQUIRED], "t.rows", "b", "line_no").outcomes[0].success
