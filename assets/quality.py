@@ -4,7 +4,6 @@ The gate itself runs inside each bronze asset (see quality.gate); these checks r
 found. The warehouse suites run here with Great Expectations, then the run's Data Docs are built.
 """
 
-import time
 from collections.abc import Iterator
 
 import polars as pl
@@ -71,9 +70,8 @@ def _bronze_check(source: str, spec: BronzeCheck) -> AssetChecksDefinition:
 )
 def warehouse_quality(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> Iterator[AssetCheckResult]:
     run_id = context.run.run_id
-    started = time.perf_counter()
-    with warehouse.stage(run_id, "warehouse_quality") as con:
-        results, index = check_warehouse(con, warehouse.published(), run_id)
+    with warehouse.stage(run_id, "warehouse_quality") as stage:
+        results, index = check_warehouse(stage.con, warehouse.published(), run_id)
     for name, (_, rules) in CHECKS.items():
         summary = summarise(results.filter(pl.col("rule").is_in(rules)), run_id)
         yield AssetCheckResult(
@@ -86,8 +84,7 @@ def warehouse_quality(context: AssetCheckExecutionContext, warehouse: WarehouseR
         )
     failed = results.filter(pl.col("success").is_null() | ~pl.col("success")).height
     warehouse.report(
-        f"[质检] 数仓规则 {results.height} 条，未通过 {failed} 条，用时 {time.perf_counter() - started:.1f} 秒；"
-        f"Data Docs：{index}"
+        f"[质检] 数仓规则 {results.height} 条，未通过 {failed} 条，用时 {stage.seconds:.1f} 秒；Data Docs：{index}"
     )
 
 

@@ -1,7 +1,5 @@
 """Serving assets: golden records, facts, profiles, policy pushes, the analyst schema and its exports."""
 
-import time
-
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
@@ -28,10 +26,6 @@ from warehouse.profile import build_person_profile
 from warehouse.returnee import build_returnee_evidence, build_returnee_status
 
 
-def _seconds(started: float) -> float:
-    return round(time.perf_counter() - started, 2)
-
-
 @asset(
     group_name="serve",
     kinds={"polars", "duckdb"},
@@ -39,10 +33,9 @@ def _seconds(started: float) -> float:
     description="事实表（restricted 模式）：海外教育、就业、社保、档案、外汇留学、职称、成果、申报，以及用人单位表。",
 )
 def warehouse_facts(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    started = time.perf_counter()
-    with warehouse.stage(context.run.run_id, "warehouse_facts") as con:
-        counts = build_facts(con)
-    seconds = _seconds(started)
+    with warehouse.stage(context.run.run_id, "warehouse_facts") as stage:
+        counts = build_facts(stage.con)
+    seconds = round(stage.seconds, 2)
     warehouse.report(f"[数仓] 事实表 {sum(counts.values())} 行，{seconds} 秒")
     return MaterializeResult(metadata={**counts, "seconds": seconds})
 
@@ -54,12 +47,11 @@ def warehouse_facts(context: AssetExecutionContext, warehouse: WarehouseResource
     description="dim_person：每名人员一条黄金记录（按来源优先级与最近原则存活，注明来源与记录）；留学回国证据与身份。",
 )
 def dim_person(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    started = time.perf_counter()
-    with warehouse.stage(context.run.run_id, "dim_person") as con:
-        evidence = build_returnee_evidence(con)
-        returnees = build_returnee_status(con)
-        persons = build_dim_person(con)
-    seconds = _seconds(started)
+    with warehouse.stage(context.run.run_id, "dim_person") as stage:
+        evidence = build_returnee_evidence(stage.con)
+        returnees = build_returnee_status(stage.con)
+        persons = build_dim_person(stage.con)
+    seconds = round(stage.seconds, 2)
     warehouse.report(f"[数仓] 黄金记录 {persons} 人，其中留学回国人员 {returnees} 人，{seconds} 秒")
     return MaterializeResult(
         metadata={"persons": persons, "returnees": returnees, "evidence": evidence, "seconds": seconds}
@@ -73,13 +65,14 @@ def dim_person(context: AssetExecutionContext, warehouse: WarehouseResource) -> 
     description="person_conflicts：各来源不一致的人员属性（两个有效身份证号、出生日期或性别与身份证号不符、姓名变体等）。",
 )
 def person_conflicts(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    started = time.perf_counter()
-    with warehouse.stage(context.run.run_id, "person_conflicts") as con:
-        rows = build_person_conflicts(con)
+    with warehouse.stage(context.run.run_id, "person_conflicts") as stage:
+        rows = build_person_conflicts(stage.con)
         by_kind = dict(
-            con.execute("SELECT conflict, count(*) FROM restricted.person_conflicts GROUP BY 1 ORDER BY 1").fetchall()
+            stage.con.execute(
+                "SELECT conflict, count(*) FROM restricted.person_conflicts GROUP BY 1 ORDER BY 1"
+            ).fetchall()
         )
-    seconds = _seconds(started)
+    seconds = round(stage.seconds, 2)
     warehouse.report(f"[数仓] 属性冲突 {rows} 条，{seconds} 秒")
     return MaterializeResult(metadata={"conflicts": rows, "by_kind": by_kind, "seconds": seconds})
 
@@ -91,11 +84,10 @@ def person_conflicts(context: AssetExecutionContext, warehouse: WarehouseResourc
     description="person_profile：人员数字画像（学位、留学国家与院校层次、回国与来渝年限、职称、单位、参保、创业、成果、申报、完整度）。",
 )
 def person_profile(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    started = time.perf_counter()
-    with warehouse.stage(context.run.run_id, "person_profile") as con:
-        rows = build_person_profile(con)
-        as_of = reference_date(con)
-    seconds = _seconds(started)
+    with warehouse.stage(context.run.run_id, "person_profile") as stage:
+        rows = build_person_profile(stage.con)
+        as_of = reference_date(stage.con)
+    seconds = round(stage.seconds, 2)
     warehouse.report(f"[数仓] 数字画像 {rows} 人（统计日期 {as_of}），{seconds} 秒")
     return MaterializeResult(metadata={"profiles": rows, "as_of": as_of.isoformat(), "seconds": seconds})
 
@@ -107,14 +99,13 @@ def person_profile(context: AssetExecutionContext, warehouse: WarehouseResource)
     description="policy_push：按政策库（warehouse/policies/*.yaml）逐人判定符合/需补充材料/不符合，并给出中文理由。",
 )
 def policy_push(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    started = time.perf_counter()
-    with warehouse.stage(context.run.run_id, "policy_push") as con:
-        rows = build_policy_push(con)
-        summary = con.execute(
+    with warehouse.stage(context.run.run_id, "policy_push") as stage:
+        rows = build_policy_push(stage.con)
+        summary = stage.con.execute(
             "SELECT policy_id || ' ' || status, count(*) FROM restricted.policy_push GROUP BY 1 ORDER BY 1"
         ).fetchall()
     eligible = sum(n for key, n in summary if key.endswith(" eligible"))
-    seconds = _seconds(started)
+    seconds = round(stage.seconds, 2)
     warehouse.report(f"[数仓] 政策推送 {rows} 条，其中符合 {eligible} 条，{seconds} 秒")
     return MaterializeResult(metadata={"pushes": rows, "by_status": dict(summary), "seconds": seconds})
 
@@ -126,10 +117,9 @@ def policy_push(context: AssetExecutionContext, warehouse: WarehouseResource) ->
     description="analyst 模式：脱敏的分析表、人才库与年度统计视图，每张表和每一列都有中文注释。",
 )
 def analyst_schema(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    started = time.perf_counter()
-    with warehouse.stage(context.run.run_id, "analyst_schema") as con:
-        counts = build_analyst_schema(con)
-    seconds = _seconds(started)
+    with warehouse.stage(context.run.run_id, "analyst_schema") as stage:
+        counts = build_analyst_schema(stage.con)
+    seconds = round(stage.seconds, 2)
     warehouse.report(f"[数仓] analyst 模式 {len(counts)} 张表，{seconds} 秒")
     return MaterializeResult(metadata={**counts, "seconds": seconds})
 
@@ -155,11 +145,10 @@ def analyst_schema_masked(context: AssetCheckExecutionContext, warehouse: Wareho
     description="analyst 模式的 Parquet 导出与本次运行的 HTML 报告（先写入暂存目录，数仓发布后再移到数仓旁）。",
 )
 def analyst_exports(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    started = time.perf_counter()
     run_id = context.run.run_id
-    with warehouse.stage(run_id, "analyst_exports") as con:
-        counts = stage_exports(con, warehouse.published(), run_id, reference_date(con))
-    seconds = _seconds(started)
+    with warehouse.stage(run_id, "analyst_exports") as stage:
+        counts = stage_exports(stage.con, warehouse.published(), run_id, reference_date(stage.con))
+    seconds = round(stage.seconds, 2)
     warehouse.report(f"[数仓] Parquet 导出与报告已暂存，{seconds} 秒")
     return MaterializeResult(metadata={"objects": len(counts), "rows": sum(counts.values()), "seconds": seconds})
 

@@ -6,6 +6,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -14,6 +15,14 @@ from dagster import ConfigurableResource, EnvVar
 from warehouse.db import DuckDBSettings, connect
 from warehouse.publish import building_path
 from warehouse.run_log import record_stage
+
+
+@dataclass
+class Stage:
+    """A stage of the run: its connection to the building warehouse, and its seconds once done."""
+
+    con: duckdb.DuckDBPyConnection
+    seconds: float = 0.0
 
 
 class WarehouseResource(ConfigurableResource):
@@ -57,12 +66,14 @@ class WarehouseResource(ConfigurableResource):
             yield con
 
     @contextmanager
-    def stage(self, run_id: str, name: str) -> Iterator[duckdb.DuckDBPyConnection]:
-        """`connect`, and the stage's seconds noted for the run log when the block completes."""
+    def stage(self, run_id: str, name: str) -> Iterator[Stage]:
+        """`connect` for one stage of the run; its seconds go to the run log when the block completes."""
         started = time.perf_counter()
         with self.connect(run_id) as con:
-            yield con
-            record_stage(con, run_id, name, time.perf_counter() - started)
+            current = Stage(con)
+            yield current
+            current.seconds = time.perf_counter() - started
+            record_stage(con, run_id, name, current.seconds)
 
     def report(self, message: str) -> None:
         """Print a progress line for the operator when running from the CLI."""

@@ -15,7 +15,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
-import ctypes.util
 import gc
 import itertools
 import os
@@ -30,7 +29,7 @@ from typing import Any
 
 import polars as pl
 
-from quality.gx import GxSession, SuiteValidation
+from quality.gx import GxSession, SuiteValidation, load_gx
 from quality.rules import Rule
 
 
@@ -192,17 +191,13 @@ def _release_memory() -> None:
     validation frame (hundreds of MB at 200,000 persons) beside the pipeline's own peak.
     """
     gc.collect()
-    libc = ctypes.util.find_library("c")
-    if libc:
-        trim = getattr(ctypes.CDLL(libc), "malloc_trim", None)  # glibc only
-        if trim is not None:
-            trim(0)
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)  # glibc only
+    if trim is not None:
+        trim(0)
 
 
 def _serve(requests: Connection, replies: Connection) -> None:
     """Answer requests until the client closes its end."""
-    from quality.gx import load_gx
-
     _, import_seconds = load_gx()
     sessions: dict[int, GxSession] = {}
     while True:
