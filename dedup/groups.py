@@ -18,6 +18,7 @@ PROFILE_COLUMNS = [
     "name",
     "surname_pinyin",
     "given_pinyin",
+    "given_wade_giles",
     "name_pinyin",
     "name_tokens",
     "surname_pinyin_candidates",
@@ -28,6 +29,7 @@ PROFILE_COLUMNS = [
     "id_shape",
     "id_prefix14",
     "passport_no",
+    "document_kind",
     "mobile",
     "email",
     "degree_cert_no",
@@ -103,6 +105,8 @@ def with_matching_fields(records: pl.DataFrame) -> pl.DataFrame:
     - `id_prefix14`: address code + birth date of the ID number, also recovered from Excel
       floats (which keep only the leading 15 digits), so those records can still be compared.
     - `name_tokens`: surname and given-name pinyin sorted, so `LI WANG` meets `WANG LI`.
+    - `document_kind`: what `passport_no` holds (PASSPORT, HKMO or TW permit), so that only
+      numbers of the same kind of document are compared.
     """
     valid_id = pl.col("id_kind") == "RIC"
     legible_id = pl.col("id_kind").is_in(["RIC_INVALID", "EXCEL_FLOAT"]) & pl.col("id_birth_date").is_not_null()
@@ -129,6 +133,7 @@ def with_matching_fields(records: pl.DataFrame) -> pl.DataFrame:
         pl.when(valid_id & pl.col("sex").is_null()).then(pl.col("id_sex")).otherwise(pl.col("sex")).alias("sex"),
         pl.coalesce(pl.col("id_shape").str.slice(0, 14), excel_prefix).alias("id_prefix14"),
         tokens.alias("name_tokens"),
+        pl.when(pl.col("passport_no").is_not_null()).then(pl.col("id_kind")).alias("document_kind"),
     ).with_columns(deterministic_groups(records))
 
 

@@ -24,6 +24,7 @@ LINK_COLUMNS = (
     "name",
     "surname_pinyin",
     "given_pinyin",
+    "given_wade_giles",
     "name_pinyin",
     "surname_pinyin_candidates",
     "sex",

@@ -16,7 +16,7 @@ import duckdb
 import polars as pl
 
 MODEL_PATH = Path(__file__).parent / "model" / "splink_model.json"
-MODEL_VERSION = "2026.11-3"
+MODEL_VERSION = "2026.11-4"
 PROBABILITY_FLOOR = 1e-4
 
 BLOCKING_RULES = [
@@ -29,6 +29,10 @@ BLOCKING_RULES = [
     "l.name_pinyin = r.name_pinyin AND l.dob IS NULL",
     "l.name_pinyin = r.name_pinyin AND r.dob IS NULL",
     "l.surname_pinyin = r.surname_pinyin AND l.dob = r.dob",
+    # A romanised name (no Hanzi, so no Wade-Giles of its own) meets the Hanzi name it spells in
+    # Wade-Giles, as on a Taiwan passport; either side.
+    "l.given_wade_giles = r.given_pinyin AND r.given_wade_giles IS NULL AND l.dob = r.dob",
+    "l.given_pinyin = r.given_wade_giles AND l.given_wade_giles IS NULL AND l.dob = r.dob",
     "l.mobile = r.mobile",
     "l.email = r.email",
     "l.passport_no = r.passport_no",
@@ -37,6 +41,16 @@ BLOCKING_RULES = [
 # Profiles of one deterministic group are already joined (same valid ID, SI number or passport):
 # Splink scores only pairs across groups (at 200,000 persons this skips a third of the pairs).
 PREDICTION_RULES = [f"{rule} AND l.det_group <> r.det_group" for rule in BLOCKING_RULES]
+
+
+def _wade_giles_match(hanzi: str, latin: str) -> str:
+    """SQL: one side's Hanzi given name, spelt as on a Taiwan passport, is the other side's romanised
+    given name (a name without Hanzi), and their surnames can be the same (SUNG, HSU and CHANG
+    stand for 宋, 徐 and 张). Two Hanzi names never meet here: 章 is CHANG in Wade-Giles, 长 in pinyin."""
+    return (
+        f"given_wade_giles_{hanzi} = given_pinyin_{latin} AND given_wade_giles_{latin} IS NULL "
+        f"AND list_has_any(surname_pinyin_candidates_{hanzi}, surname_pinyin_candidates_{latin})"
+    )
 
 
 def _level(sql: str, label: str, **extra: Any) -> dict[str, Any]:
@@ -90,6 +104,15 @@ def comparisons() -> list[dict[str, Any]]:
                 m_probability=0.01,
                 u_probability=1e-6,
             ),
+            _level(
+                f"({_wade_giles_match('l', 'r')}) OR ({_wade_giles_match('r', 'l')})",
+                "台湾护照（威妥玛）拼写与汉字姓名一致",
+                # Generated training data holds no such spellings: priors, kept fixed by training.
+                m_probability=0.005,
+                u_probability=1e-4,
+                fix_m_probability=True,
+                fix_u_probability=True,
+            ),
             _level("name_tokens_l = name_tokens_r", "拼音姓名相同（姓、名顺序颠倒）"),
             _level(
                 "surname_pinyin_l = surname_pinyin_r AND damerau_levenshtein(given_pinyin_l, given_pinyin_r) <= 1",
@@ -104,7 +127,20 @@ def comparisons() -> list[dict[str, Any]]:
         "comparison_levels": [
             _level("dob_l IS NULL OR dob_r IS NULL", "出生日期缺失", is_null_level=True),
             _level("dob_l = dob_r AND dob_precision_l = 'day' AND dob_precision_r = 'day'", "出生日期相同"),
-            _level("birth_month_l = birth_month_r", "出生年月相同"),
+            # A month-only value (the platform's 出生年月) agrees as far as it goes: not a near miss.
+            _level(
+                "(birth_month_l = birth_month_r AND 'month' IN (dob_precision_l, dob_precision_r)) "
+                "OR (birth_year_l = birth_year_r AND 'year' IN (dob_precision_l, dob_precision_r))",
+                "出生日期在较粗一方的精度上相同（一方只有年月或年份）",
+                # Few pairs in generated data reach this level outside a deterministic group, so EM
+                # cannot weigh it: a fixed prior of about 8 bits, the odds of a random pair sharing a
+                # birth month (a day costs 13).
+                m_probability=0.0275,
+                u_probability=1e-4,
+                fix_m_probability=True,
+                fix_u_probability=True,
+            ),
+            _level("birth_month_l = birth_month_r", "出生年月相同、日不同"),
             _level("abs(date_diff('day', dob_l, dob_r)) <= 31", "出生日期相差一月内"),
             _level("birth_year_l = birth_year_r", "出生年份相同"),
             _level("ELSE", "出生日期不同"),
@@ -127,12 +163,27 @@ def comparisons() -> list[dict[str, Any]]:
             _level("ELSE", "身份证号不同"),
         ],
     }
+    # A passport and a Taiwan or Hong Kong/Macao travel permit are different documents of one
+    # person: their numbers differing says nothing.
+    passport = {
+        "output_column_name": "passport_no",
+        "comparison_description": "护照号、港澳台通行证号（只比较同一种证件）",
+        "comparison_levels": [
+            _level(
+                "passport_no_l IS NULL OR passport_no_r IS NULL OR document_kind_l <> document_kind_r",
+                "证件号缺失或证件种类不同",
+                is_null_level=True,
+            ),
+            _level("passport_no_l = passport_no_r", "相同", u_probability=1e-6),
+            _level("ELSE", "不同"),
+        ],
+    }
     return [
         name,
         dob,
         id_number,
         _exact_comparison("sex", "性别"),
-        _exact_comparison("passport_no", "护照号"),
+        passport,
         _exact_comparison("mobile", "手机号"),
         _exact_comparison("email", "电子邮箱"),
         _exact_comparison("degree_cert_no", "学历认证编号"),

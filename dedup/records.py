@@ -112,10 +112,21 @@ RAW_COLUMNS = [
 ]
 
 # Bump when standardisation changes, so that unchanged raw rows are standardised again.
-STANDARDISE_VERSION = "2026.11-3"
+STANDARDISE_VERSION = "2026.11-4"
 LINEAGE_COLUMNS = ["source", "record_key", "delivery_date", "file", "line_no"]
 
-SEX_CODES = {"男": "M", "女": "F", "M": "M", "F": "F", "MALE": "M", "FEMALE": "F", "1": "M", "2": "F"}
+SEX_CODES = {
+    "男": "M",
+    "女": "F",
+    "男性": "M",
+    "女性": "F",
+    "M": "M",
+    "F": "F",
+    "MALE": "M",
+    "FEMALE": "F",
+    "1": "M",
+    "2": "F",
+}
 
 
 def raw_records(bronze: dict[str, pl.DataFrame]) -> pl.DataFrame:
@@ -201,7 +212,7 @@ def standardise_records(raw: pl.DataFrame) -> pl.DataFrame:
     """Standardise the raw fields of all records into the canonical matching fields."""
     names = std.standardise_names(raw["name_raw"])
     latin = std.parse_latin_names(raw["name_latin_raw"])
-    ids = std.standardise_id_numbers(raw["id_number_raw"])
+    ids = std.standardise_id_numbers(raw["id_number_raw"], raw["id_type_raw"])
     births = std.parse_dates(raw["birth_raw"])
     phones = std.standardise_phones(raw["mobile_raw"])
     institutions = std.standardise_institutions(raw["institution_raw"])
@@ -218,6 +229,7 @@ def standardise_records(raw: pl.DataFrame) -> pl.DataFrame:
                 "name_is_latin",
                 pl.col("surname_pinyin").alias("_hz_surname_pinyin"),
                 pl.col("given_pinyin").alias("_hz_given_pinyin"),
+                "given_wade_giles",
             ),
             latin.select("surname_pinyin_candidates", "surname_pinyin", "given_pinyin").rename(
                 {"surname_pinyin": "_lt_surname_pinyin", "given_pinyin": "_lt_given_pinyin"}

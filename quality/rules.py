@@ -49,6 +49,7 @@ class Severity(StrEnum):
 ROW_KINDS = (
     "required",
     "enum",
+    "enum_optional",
     "id_checksum",
     "date_parseable",
     "birth_plausible",
@@ -115,9 +116,17 @@ def default_config() -> QualityConfig:
 
 
 def _row_rule(
-    config: QualityConfig, kind: str, column: Column, suffix: str, title: str, expectation: str, **kw: Any
+    config: QualityConfig,
+    kind: str,
+    column: Column,
+    suffix: str,
+    title: str,
+    expectation: str,
+    severity_kind: str | None = None,
+    **kw: Any,
 ) -> Rule:
-    severity = config.severity[kind]
+    """A row rule named `<kind>:<field>`, with the severity configured for `severity_kind` (default `kind`)."""
+    severity = config.severity[severity_kind or kind]
     if kind == "id_checksum" and severity is Severity.WARN:
         kw["mostly"] = config.id_checksum_min_valid_share
     return Rule(
@@ -136,9 +145,20 @@ def _column_rules(config: QualityConfig, column: Column, key_fields: list[str]) 
     if column.required and column.field not in key_fields:  # an empty key is quarantined at ingest
         rules.append(_row_rule(config, "required", column, "", "不得为空", "ExpectColumnValuesToNotBeNull"))
     if column.values:
+        # An off-list value in a field the source does not promise is unknown, not a broken record.
         title = f"取值须在契约枚举内：{'/'.join(column.values)}"
+        severity_kind = "enum" if column.required else "enum_optional"
         rules.append(
-            _row_rule(config, "enum", column, "", title, "ExpectColumnValuesToBeInSet", value_set=list(column.values))
+            _row_rule(
+                config,
+                "enum",
+                column,
+                "",
+                title,
+                "ExpectColumnValuesToBeInSet",
+                severity_kind=severity_kind,
+                value_set=list(column.values),
+            )
         )
     if column.field in ID_FIELDS:
         title = f"公民身份号码校验通过率（校验位、出生日期）不低于 {config.id_checksum_min_valid_share:.0%}"

@@ -14,6 +14,23 @@ def citizen_id(body: str) -> str:
     return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
 
 
+SURNAMES = "李王刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁"
+GIVEN = "子涵梓萱浩然雨泽思远嘉怡俊杰欣妍宇轩佳琪"
+
+
+def strangers() -> list[dict]:
+    """Forty public-institution staff with distinct names and valid IDs: the crowd a linkage test needs."""
+    return [
+        {
+            "staff_no": f"S{i:03d}",
+            "name": SURNAMES[i % 20] + GIVEN[(i * 7) % 20] + GIVEN[(i * 3 + 1) % 20],
+            "id_number": citizen_id(f"5001061985{(i % 12) + 1:02d}{(i % 27) + 1:02d}{i:03d}"),
+            "sex": "女",
+        }
+        for i in range(40)
+    ]
+
+
 def standardised_records(rows: dict[str, list[dict]]) -> pl.DataFrame:
     """Standardised records of bronze rows given by source (person files only, fields by name)."""
     bronze = {}

@@ -6,30 +6,15 @@ Records go through the real standardisation and the saved Splink model.
 from __future__ import annotations
 
 import polars as pl
-from records_helpers import citizen_id, standardised_records, uid
+from records_helpers import citizen_id, standardised_records, strangers, uid
 
 from dedup.groups import typo_id_keys, with_matching_fields
 from dedup.link import link_records
 from warehouse.decisions import DECISION_SCHEMA
 
-SURNAMES = "李王刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁"
-GIVEN = "子涵梓萱浩然雨泽思远嘉怡俊杰欣妍宇轩佳琪"
-
 TRUE_ID = citizen_id("50010319861121487")
 TYPO_ID = citizen_id("50010319861121478")  # two digits swapped, check character recomputed: valid
 TWIN_ID = citizen_id("50010319861121489")  # the twin: next sequence number
-
-
-def _strangers() -> list[dict]:
-    return [
-        {
-            "staff_no": f"S{i:03d}",
-            "name": SURNAMES[i % 20] + GIVEN[(i * 7) % 20] + GIVEN[(i * 3 + 1) % 20],
-            "id_number": citizen_id(f"5001061985{(i % 12) + 1:02d}{(i % 27) + 1:02d}{i:03d}"),
-            "sex": "女",
-        }
-        for i in range(40)
-    ]
 
 
 def _every_pair_linked(matched: pl.DataFrame) -> pl.DataFrame:
@@ -56,14 +41,14 @@ def test_a_valid_id_with_a_typo_stays_with_its_person() -> None:
         "birth_date": "1986-11-21",
     }
     hr = {"staff_no": "P001", "name": "郭锋辉", "id_number": TRUE_ID, "birth_date": "19861121", "sex": "男"}
-    records, cluster = _linked({"pi_hr": [hr, *_strangers()], "survey": [survey]})
+    records, cluster = _linked({"pi_hr": [hr, *strangers()], "survey": [survey]})
     assert cluster[uid(records, "pi_hr", "P001")] == cluster[uid(records, "survey", "DC1")]
 
 
 def test_twins_with_alike_names_and_adjacent_ids_stay_apart() -> None:
     one = {"staff_no": "P001", "name": "郭锋辉", "id_number": TRUE_ID, "birth_date": "19861121", "sex": "男"}
     two = {"staff_no": "P002", "name": "郭锋慧", "id_number": TWIN_ID, "birth_date": "19861121", "sex": "男"}
-    records, cluster = _linked({"pi_hr": [one, two, *_strangers()]})
+    records, cluster = _linked({"pi_hr": [one, two, *strangers()]})
     assert cluster[uid(records, "pi_hr", "P001")] != cluster[uid(records, "pi_hr", "P002")]
     matched = with_matching_fields(records)
     assert typo_id_keys(matched, _every_pair_linked(matched)).is_empty()

@@ -86,7 +86,7 @@ def test_bad_enum_and_empty_required_field_send_rows_to_quarantine(landing: Path
     keys = {}
 
     def edit(rows: list[list[str]]) -> list[list[str]]:
-        rows[0][sex] = "男性"  # not in the contract's enum
+        rows[0][sex] = "男性"  # not in the contract's enum, in a field the source does not promise
         rows[1][custodian] = "无"  # a required field holding a placeholder
         rows[2][sex] = "女 "  # trailing space: still 女
         rows[3][status] = "不详"  # placeholder in an optional enum: unknown, not wrong
@@ -97,20 +97,38 @@ def test_bad_enum_and_empty_required_field_send_rows_to_quarantine(landing: Path
     with duckdb.connect(str(tmp_path / "build.duckdb")) as con:
         gated = _gate(con, landing, tmp_path / "none.duckdb", "archives", "run-1")
     bronze = gated.load.bronze["archives"]
-    assert keys["bad_enum"] not in bronze["record_key"].to_list()
     assert keys["empty"] not in bronze["record_key"].to_list()
-    assert {keys["spaced"], keys["unknown"]} <= set(bronze["record_key"].to_list())
+    # An off-list value in an optional enum is reported; the record itself is kept.
+    assert {keys["bad_enum"], keys["spaced"], keys["unknown"]} <= set(bronze["record_key"].to_list())
     held = gated.load.quarantine.filter(pl.col("reason").str.starts_with("质量规则"))
-    assert held.height == 2
-    reasons = dict(zip(held["raw"].str.split("|").list.first(), held["reason"], strict=True))
-    assert reasons[keys["bad_enum"]].startswith("质量规则 enum:sex：性别")
-    assert reasons[keys["empty"]].startswith("质量规则 required:custodian")
+    assert held["reason"].str.split("：").list.first().to_list() == ["质量规则 required:custodian"]
+    assert held["raw"].str.split("|").list.first().to_list() == [keys["empty"]]
     rows_read = gated.load.file_counts["rows_read"][0]
     assert bronze.height + gated.load.quarantine.height == rows_read
     enum = gated.results.filter(pl.col("rule") == "enum:sex").row(0, named=True)
-    assert (enum["success"], enum["unexpected_count"], enum["severity"]) == (False, 1, "block_rows")
+    assert (enum["success"], enum["unexpected_count"], enum["severity"]) == (False, 1, "warn")
     assert json.loads(enum["sample"])[0]["值"] == "男性"
     assert enum["validated_run_id"] == "run-1" and enum["file_sha256"]
+
+
+def test_bad_value_of_a_required_enum_sends_the_row_to_quarantine(landing: Path, tmp_path: Path) -> None:
+    folder = _only(landing, "fx_accounts")
+    kind = CONTRACT["fx_accounts"].person_file.headers.index("证件类型")
+    keys = {}
+
+    def edit(rows: list[list[str]]) -> list[list[str]]:
+        rows[0][kind] = "军官证"  # 证件类型 is required and enumerated: 军官证 is not one of its values
+        keys["bad"] = rows[0][0]
+        return rows
+
+    _edit(folder, "fx_records.csv", "utf-8-sig", edit)
+    with duckdb.connect(str(tmp_path / "build.duckdb")) as con:
+        gated = _gate(con, landing, tmp_path / "none.duckdb", "fx_accounts", "run-1")
+    assert keys["bad"].strip() not in gated.load.bronze["fx_accounts"]["record_key"].to_list()
+    held = gated.load.quarantine.filter(pl.col("reason").str.starts_with("质量规则"))
+    assert held["reason"].to_list() == ["质量规则 enum:id_type：证件类型（id_type）取值须在契约枚举内：身份证/护照"]
+    enum = gated.results.filter(pl.col("rule") == "enum:id_type").row(0, named=True)
+    assert (enum["success"], enum["unexpected_count"], enum["severity"]) == (False, 1, "block_rows")
 
 
 def test_invalid_ids_only_warn(landing: Path, tmp_path: Path) -> None:
@@ -208,10 +226,10 @@ def test_warehouse_suites_catch_a_broken_build(tmp_path: Path) -> None:
 
 def test_a_gate_breach_in_bronze_is_a_blocking_failure(landing: Path, tmp_path: Path) -> None:
     folder = _only(landing, "archives")
-    sex = CONTRACT["archives"].person_file.headers.index("性别")
+    custodian = CONTRACT["archives"].person_file.headers.index("存档机构")
 
     def edit(rows: list[list[str]]) -> list[list[str]]:
-        rows[0][sex] = "男性"
+        rows[0][custodian] = "无"  # a required field left empty: the row must be blocked
         return rows
 
     _edit(folder, "archives.csv", "utf-8", edit)

@@ -57,18 +57,23 @@ def _xref(warehouse: Path, source: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def broken(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """A landing area with a bad enum, invalid IDs, a missing column and a wrong manifest."""
+    """A landing area with an empty required field, a bad optional enum, invalid IDs, a missing column
+    and a wrong manifest."""
     root = tmp_path_factory.mktemp("quality_pipeline")
     generate_landing(300, 13, root)
     landing = root / "landing"
 
     archives = _folder(landing, "archives") / "archives.csv"
     lines = archives.read_text(encoding="utf-8").split("\n")
-    sex = CONTRACT["archives"].person_file.headers.index("性别")
+    headers = CONTRACT["archives"].person_file.headers
     fields = lines[1].split("|")
-    fields[sex] = "未婚"  # a value from another column: not a sex
+    fields[headers.index("存档机构")] = "/"  # a required field holding a placeholder
     lines[1] = "|".join(fields)
     bad_key = fields[0].strip()
+    fields = lines[2].split("|")
+    fields[headers.index("性别")] = "未婚"  # a value from another column: not a sex, but sex is optional
+    lines[2] = "|".join(fields)
+    odd_sex_key = fields[0].strip()
     archives.write_text("\n".join(lines), encoding="utf-8")
     _seal(archives.parent)
 
@@ -103,7 +108,13 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> dict:
     _seal(fx, {"fx_records.csv": manifest["files"][0]["rows"] + 1})
 
     warehouse = root / "warehouse.duckdb"
-    return {"landing": landing, "warehouse": warehouse, "bad_key": bad_key, "first": _run(landing, warehouse)}
+    return {
+        "landing": landing,
+        "warehouse": warehouse,
+        "bad_key": bad_key,
+        "odd_sex_key": odd_sex_key,
+        "first": _run(landing, warehouse),
+    }
 
 
 def test_broken_deliveries_are_held_back_and_reported(broken: dict) -> None:
@@ -113,7 +124,10 @@ def test_broken_deliveries_are_held_back_and_reported(broken: dict) -> None:
     rows = checks[("bronze_archives", "row_rules")]
     assert not rows.passed and rows.severity == AssetCheckSeverity.WARN
     assert rows.metadata["rows_quarantined"].value == 1
-    assert "enum:sex" in rows.metadata["failed_rules"].value
+    assert "required:custodian" in rows.metadata["failed_rules"].value
+    odd = checks[("bronze_archives", "warning_rules")]
+    assert not odd.passed and odd.severity == AssetCheckSeverity.WARN
+    assert "enum:sex" in odd.metadata["failed_rules"].value
     ids = checks[("bronze_pi_hr", "warning_rules")]
     assert not ids.passed and ids.severity == AssetCheckSeverity.WARN
     assert "id_checksum:id_number" in ids.metadata["failed_rules"].value
@@ -135,10 +149,11 @@ def test_broken_deliveries_are_held_back_and_reported(broken: dict) -> None:
             ).fetchall()
         )
         current = dict(con.execute("SELECT source, delivery_date FROM deliveries WHERE status = 'current'").fetchall())
-    assert [r[0].split("：")[0] for r in held] == ["质量规则 enum:sex"]
+    assert [r[0].split("：")[0] for r in held] == ["质量规则 required:custodian"]
     assert "status" in rejected["soe_staff"] and "清单" in rejected["fx_accounts"]
     assert current["soe_staff"] != LATER and current["fx_accounts"] != LATER
     assert broken["bad_key"] not in _xref(warehouse, "archives")
+    assert broken["odd_sex_key"] in _xref(warehouse, "archives")  # an odd optional value is only reported
     assert len(_xref(warehouse, "pi_hr")) > 0  # warnings do not hold rows back
     assert len(_xref(warehouse, "soe_staff")) > 0  # the previous delivery stayed current
 
@@ -147,8 +162,8 @@ def test_quality_command_and_data_docs(broken: dict, capsys: pytest.CaptureFixtu
     warehouse = broken["warehouse"]
     assert main(["quality", "--warehouse", str(warehouse)]) == 0
     out = capsys.readouterr().out
-    assert "enum:sex" in out and "id_checksum:id_number" in out
-    assert "隔离区（按来源和原因）" in out and "质量规则 enum:sex" in out
+    assert "enum:sex" in out and "id_checksum:id_number" in out and "required:custodian" in out
+    assert "隔离区（按来源和原因）" in out and "质量规则 required:custodian" in out
     assert f"soe_staff {LATER}" in out  # the rejected delivery with its reason
     index = warehouse.parent / "data_docs" / warehouse.stem / "index.html"
     assert index.is_file()

@@ -63,6 +63,7 @@ FRAME_FUNCTIONS = {
         "surname_pinyin": pl.Utf8,
         "given_pinyin": pl.Utf8,
         "name_pinyin": pl.Utf8,
+        "given_wade_giles": pl.Utf8,
     },
     std.parse_latin_names: {
         "latin_surname": pl.Utf8,

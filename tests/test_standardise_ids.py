@@ -146,3 +146,25 @@ def test_rows_keep_their_order() -> None:
     values = ["E12345678", None, VALID_CQ, "E12345678", "x"]
     out = standardise_id_numbers(pl.Series(values))
     assert out["id_kind"].to_list() == ["PASSPORT", None, "RIC", "PASSPORT", "OTHER"]
+
+
+@pytest.mark.parametrize(("code", "region"), [("810000", "香港"), ("820000", "澳门"), ("830000", "台湾")])
+def test_residence_permits_of_hong_kong_macao_and_taiwan_residents_are_valid(code: str, region: str) -> None:
+    number = with_check(f"{code}19921008196")
+    row = one(number)
+    assert (row["id_kind"], row["id_number"], row["id_address_code"]) == ("RIC", number, code), region
+    assert (row["id_birth_date"], row["id_sex"]) == (dt.date(1992, 10, 8), "F")
+    body = number[:17]  # the one-at-a-time path (a separator inside) agrees with the vectorised one
+    assert one(f"{body[:6]} {body[6:]}{number[17]}")["id_number"] == number
+
+
+def test_a_number_declared_a_passport_is_the_passport_number() -> None:
+    values = pl.Series(["394646907", "394 646 907", "394646907", "394646907", "12", None])
+    types = pl.Series(["护照", "护照", "PASSPORT", "居民身份证", "护照", "护照"])
+    out = standardise_id_numbers(values, types)
+    assert out["id_kind"].to_list() == ["PASSPORT", "PASSPORT", "PASSPORT", "OTHER", "OTHER", None]
+    assert out["passport_no"].to_list() == ["394646907", "394646907", "394646907", None, None, None]
+    assert out["id_issue"].to_list()[:3] == [None, None, None]
+    # A declared type never turns a valid citizen ID or a recognised permit into a passport.
+    mixed = standardise_id_numbers(pl.Series([VALID_CQ, "H12345678"]), pl.Series(["护照", "护照"]))
+    assert mixed["id_kind"].to_list() == ["RIC", "HKMO"]

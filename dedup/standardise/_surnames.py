@@ -11,6 +11,7 @@ import functools
 import re
 
 from pypinyin import Style, lazy_pinyin
+from pypinyin.constants import RE_HANS
 
 # Common single-character surnames (roughly the 400 most frequent, plus the heteronyms below).
 COMMON_SURNAMES = (
@@ -67,6 +68,19 @@ def pinyin_of(text: str) -> str:
     Cached: given names repeat across surnames (17,000 distinct given names in 150,000 names).
     """
     return "".join(passport_syllable(p) for p in lazy_pinyin(text, style=Style.NORMAL))
+
+
+@functools.cache
+def wade_giles_of(text: str) -> str | None:
+    """Hanzi text as a Taiwan passport spells it: Wade-Giles without apostrophes or umlauts, the
+    bare syllable I written YI (怡君 YICHUN, 俊杰 CHUNCHIEH, 家豪 CHIAHAO); None unless all Hanzi.
+
+    Cached like `pinyin_of`.
+    """
+    if not RE_HANS.fullmatch(text):
+        return None
+    syllables = lazy_pinyin(text, style=Style.WADEGILES)
+    return "".join("YI" if s == "i" else s.replace("'", "").replace("v", "u").upper() for s in syllables)
 
 
 @functools.cache

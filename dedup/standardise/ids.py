@@ -37,6 +37,13 @@ _PASSPORT = re.compile(r"[A-Z]{1,2}\d{7,8}", re.ASCII)  # E12345678, EA1234567, 
 _TW = re.compile(r"\d{8}", re.ASCII)  # 台湾居民来往大陆通行证
 _DIGITS = re.compile(r"\d+X?", re.ASCII)
 
+# Numbers of the 港澳台居民居住证 (issued since 2018) carry 810000 (Hong Kong), 820000 (Macao) or
+# 830000 (Taiwan) as their address code; stdnum's register lists 830000 nowhere.
+RESIDENCE_PERMIT_CODES = frozenset({"810000", "820000", "830000"})
+# What an ID-type column says when the number is a passport's (survey/platform/FX, SOE register).
+PASSPORT_TYPES = ("护照", "PASSPORT")
+_DECLARED_PASSPORT = r"^[A-Z0-9]{6,12}$"  # e.g. a Taiwan passport's nine digits
+
 _EXCEL_ISSUE = "Excel科学计数法，号码已损坏"
 # Excel keeps 15 significant digits and may round the last one it keeps.
 _EXCEL_RELIABLE_DIGITS = 14
@@ -50,7 +57,10 @@ def address_code_exists(code: str) -> bool:
 
     `stdnum.cn.ric.validate` also requires the code to have existed in the birth year, which
     rejects e.g. every Chongqing 500xxx code (created 1997) for people born before 1997.
+    The codes of residence permits for Hong Kong, Macao and Taiwan residents count as assigned.
     """
+    if code in RESIDENCE_PERMIT_CODES:
+        return True
     parts = numdb.get("cn/loc").info(code)
     return any("county" in props for _, props in parts)
 
@@ -156,13 +166,15 @@ def _bare_valid_rics(text: pl.Series) -> pl.DataFrame:
     )
 
 
-def standardise_id_numbers(s: pl.Series) -> pl.DataFrame:
+def standardise_id_numbers(s: pl.Series, id_types: pl.Series | None = None) -> pl.DataFrame:
     """Classify and validate ID numbers; see `SCHEMA` for the columns.
 
     `id_kind`: RIC (valid citizen ID), RIC_INVALID (citizen-ID shaped, failing a check),
     PASSPORT, HKMO, TW, EXCEL_FLOAT (number mangled by Excel), OTHER; null when empty.
     For RIC and RIC_INVALID the birth date, sex and address code are read from the number
     (for RIC_INVALID as written, may be wrong) and `id_shape` holds the 17 body digits.
+    With `id_types` (the record's declared document type), a number declared a passport that
+    no pattern recognises (a Taiwan passport's nine digits) is taken as the passport number.
     Bare valid 18-digit numbers (most values) are recognised in one vectorised pass; every
     other value is classified once per distinct value.
     """
@@ -170,4 +182,17 @@ def standardise_id_numbers(s: pl.Series) -> pl.DataFrame:
     bare = _bare_valid_rics(cleaned)
     others = pl.select(pl.when(bare["valid"]).then(None).otherwise(cleaned)).to_series()
     classified = map_distinct(others, _classify, SCHEMA)
-    return pl.select(pl.when(bare["valid"]).then(bare[c]).otherwise(classified[c]).alias(c) for c in SCHEMA)
+    ids = pl.select(pl.when(bare["valid"]).then(bare[c]).otherwise(classified[c]).alias(c) for c in SCHEMA)
+    if id_types is None:
+        return ids
+    number = cleaned.str.normalize("NFKC").str.replace_all(ID_SEPARATORS, "")
+    declared = (
+        id_types.str.normalize("NFKC").str.strip_chars().str.to_uppercase().is_in(PASSPORT_TYPES)
+        & (ids["id_kind"] == "OTHER")
+        & number.str.contains(_DECLARED_PASSPORT)
+    ).fill_null(False)
+    return ids.with_columns(
+        pl.when(declared).then(pl.lit("PASSPORT")).otherwise(pl.col("id_kind")).alias("id_kind"),
+        pl.when(declared).then(None).otherwise(pl.col("id_issue")).alias("id_issue"),
+        pl.when(declared).then(number).otherwise(pl.col("passport_no")).alias("passport_no"),
+    )

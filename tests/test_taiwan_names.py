@@ -1,0 +1,69 @@
+"""Taiwan residents: Wade-Giles passport names, nine-digit passports, travel permits beside passports.
+
+Records go through the real standardisation and the saved Splink model.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from records_helpers import standardised_records, strangers, uid
+
+from dedup.link import link_records
+from dedup.standardise import standardise_names
+from warehouse.decisions import DECISION_SCHEMA
+
+# 韩俊杰 in an SOE register, with his 台湾居民来往大陆通行证 (not his passport) in the ID column.
+SOE_HOLDER = {
+    "employer_uscc": "91500000MA5U000000",
+    "emp_no": "123",
+    "employer_name": "重庆某公司",
+    "name": "韩俊杰",
+    "id_type": "TW",
+    "id_number": "96396121",
+    "sex": "M",
+    "birth_date": "1993-10-16",
+}
+
+
+def _clusters(rows: dict[str, list[dict]]) -> tuple[pl.DataFrame, dict[str, int]]:
+    records = standardised_records(rows)
+    result = link_records(records, pl.DataFrame(schema=DECISION_SCHEMA))
+    return records, dict(result.clusters.select("record_uid", "cluster").iter_rows())
+
+
+def _fx(txn: str, latin: str, passport: str, born: str = "1993-10-16", sex: str = "M") -> dict:
+    return {
+        "txn_id": txn,
+        "name_latin": latin,
+        "id_type": "护照",
+        "id_number": passport,
+        "birth_date": born,
+        "sex": sex,
+        "service_date": "2019-05-01",
+    }
+
+
+def test_hanzi_given_names_are_spelt_as_on_taiwan_passports() -> None:
+    names = standardise_names(pl.Series(["韩俊杰", "吳怡君", "徐家豪", "HAN CHUNCHIEH", "热依拉·艾山", "王?明"]))
+    assert names["given_wade_giles"].to_list() == ["CHUNCHIEH", "YICHUN", "CHIAHAO", None, None, None]
+
+
+def test_a_taiwan_passport_name_links_to_the_hanzi_records_of_its_holder() -> None:
+    fx = [_fx("T1", "HAN CHUN-CHIEH", "394646907"), _fx("T2", "CHUNCHIEH HAN", "394646907")]
+    records, cluster = _clusters({"soe_staff": [SOE_HOLDER], "fx_accounts": fx, "pi_hr": strangers()})
+    person = cluster[uid(records, "soe_staff", "91500000MA5U000000")]
+    assert cluster[uid(records, "fx_accounts", "T1")] == person
+    assert cluster[uid(records, "fx_accounts", "T2")] == person
+
+
+def test_a_wade_giles_name_of_someone_else_stays_apart() -> None:
+    other = _fx("T1", "HAN CHIAHAO", "394646907")  # 韩家豪, same birth date
+    records, cluster = _clusters({"soe_staff": [SOE_HOLDER], "fx_accounts": [other], "pi_hr": strangers()})
+    assert cluster[uid(records, "fx_accounts", "T1")] != cluster[uid(records, "soe_staff", "91500000MA5U000000")]
+
+
+def test_a_nine_digit_passport_joins_its_rows_whatever_the_name_order() -> None:
+    fx = [_fx("T1", "WU YICHUN", "373929316", "1999-07-17", "F"), _fx("T2", "YICHUN, WU", "373 929 316", "", "F")]
+    records, cluster = _clusters({"fx_accounts": fx, "pi_hr": strangers()})
+    assert cluster[uid(records, "fx_accounts", "T1")] == cluster[uid(records, "fx_accounts", "T2")]
+    assert records.filter(pl.col("source") == "fx_accounts")["passport_no"].to_list() == ["373929316"] * 2
