@@ -16,7 +16,7 @@ import duckdb
 import polars as pl
 
 MODEL_PATH = Path(__file__).parent / "model" / "splink_model.json"
-MODEL_VERSION = "2026.11-4"
+MODEL_VERSION = "2026.11-5"
 PROBABILITY_FLOOR = 1e-4
 
 BLOCKING_RULES = [
@@ -113,7 +113,20 @@ def comparisons() -> list[dict[str, Any]]:
                 fix_m_probability=True,
                 fix_u_probability=True,
             ),
-            _level("name_tokens_l = name_tokens_r", "拼音姓名相同（姓、名顺序颠倒）"),
+            # The contract allows surname-last passport names; when both words can be surnames
+            # (FAN YANG, TAO LIN) the parser's order is a guess. Generated data rarely lands here
+            # for true matches, so EM would zero it: the pinyin level's prior and term-frequency
+            # adjustment, kept fixed.
+            _level(
+                "name_tokens_l = name_tokens_r",
+                "拼音姓名相同（姓、名顺序颠倒）",
+                m_probability=0.005,
+                u_probability=1e-4,
+                fix_m_probability=True,
+                fix_u_probability=True,
+                tf_adjustment_column="name_tokens",
+                tf_adjustment_weight=1.0,
+            ),
             _level(
                 "surname_pinyin_l = surname_pinyin_r AND damerau_levenshtein(given_pinyin_l, given_pinyin_r) <= 1",
                 "姓相同，名的拼音相差一个字母",
@@ -236,7 +249,7 @@ def train(con: duckdb.DuckDBPyConnection, profiles: pl.DataFrame, out: Path = MO
     return model
 
 
-TF_COLUMNS = ("name", "name_pinyin")
+TF_COLUMNS = ("name", "name_pinyin", "name_tokens")
 
 
 def _smoothed(model: dict[str, Any]) -> dict[str, Any]:

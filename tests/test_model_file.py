@@ -15,8 +15,8 @@ def test_saved_model_matches_the_code() -> None:
     assert [c["output_column_name"] for c in saved["comparisons"]] == [c["output_column_name"] for c in coded]
     for stored, defined in zip(saved["comparisons"], coded, strict=True):
         pairs = list(zip(stored["comparison_levels"], defined["comparison_levels"], strict=True))
-        assert [(s["sql_condition"], s["label_for_charts"]) for s, _ in pairs] == [
-            (d["sql_condition"], d["label_for_charts"]) for _, d in pairs
+        assert [(s["sql_condition"], s["label_for_charts"], s.get("tf_adjustment_column")) for s, _ in pairs] == [
+            (d["sql_condition"], d["label_for_charts"], d.get("tf_adjustment_column")) for _, d in pairs
         ]
         for s, d in pairs:  # priors the code fixes are the saved values, whatever training did
             if d.get("fix_m_probability"):

@@ -35,8 +35,16 @@ def test_formats_and_order(written: str) -> None:
 
 
 def test_comma_or_slash_means_surname_first() -> None:
-    assert one("SANFENG, ZHANG")["latin_surname"] == "SANFENG"
-    assert one("SANFENG/ZHANG")["latin_surname"] == "SANFENG"
+    assert one("LIN, JIAJUN")["latin_surname"] == "LIN"
+    assert one("LIN/JIAJUN")["latin_surname"] == "LIN"
+    assert one("NA, LI")["latin_surname"] == "NA"  # both words can be surnames: as written
+    assert one("AISHAN, REYILA")["latin_surname"] == "AISHAN"  # neither is a known surname: as written
+
+
+def test_a_given_name_written_before_the_comma() -> None:
+    row = one("SANFENG, ZHANG")
+    assert (row["latin_surname"], row["latin_given"], row["name_pinyin"]) == ("ZHANG", "SANFENG", "ZHANGSANFENG")
+    assert one("KA-LOK/LEUNG")["surname_pinyin_candidates"] == ["LIANG"]
 
 
 def test_hyphenated_given_name() -> None:

@@ -67,3 +67,35 @@ def test_a_nine_digit_passport_joins_its_rows_whatever_the_name_order() -> None:
     records, cluster = _clusters({"fx_accounts": fx, "pi_hr": strangers()})
     assert cluster[uid(records, "fx_accounts", "T1")] == cluster[uid(records, "fx_accounts", "T2")]
     assert records.filter(pl.col("source") == "fx_accounts")["passport_no"].to_list() == ["373929316"] * 2
+
+
+def _crowd(n: int) -> list[dict]:
+    """`n` public-institution staff with distinct names: term frequencies as in a real population."""
+    chars = "子涵梓萱浩然雨泽思远嘉怡俊杰欣妍宇轩佳琪明华国强丽娟秀英志伟建军春梅海燕玉兰桂芳文彬晓东红霞永刚振宇德胜"
+    surnames = "李王刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁"
+    return [
+        {
+            "staff_no": f"S{i:05d}",
+            "name": surnames[i % 20] + chars[(i // 20) % len(chars)] + chars[i // (20 * len(chars))],
+            "sex": "女",
+        }
+        for i in range(n)
+    ]
+
+
+def test_a_passport_name_written_surname_last_links_when_both_words_could_be_surnames() -> None:
+    # TAO LIN: 陶 and 林 are both surnames, so the parser reads TAO as the surname; the sorted
+    # syllables still meet 林涛's, and an exact birth date and sex carry the link.
+    si = {
+        "si_person_no": "1000001",
+        "id_number": "500112200002060775",
+        "name": "林涛",
+        "sex": "男",
+        "birth_date": "2000-02-06",
+        "insurance_type": "失业保险",
+        "enrolment_status": "参保缴费",
+    }
+    fx = _fx("T1", "TAO LIN", "EH1170456", "2000-02-06")
+    records, cluster = _clusters({"social_insurance": [si], "fx_accounts": [fx], "pi_hr": _crowd(10000)})
+    assert records.filter(pl.col("source") == "fx_accounts")["surname_pinyin"].to_list() == ["TAO"]
+    assert cluster[uid(records, "fx_accounts", "T1")] == cluster[uid(records, "social_insurance", "1000001")]

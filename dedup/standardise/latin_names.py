@@ -165,6 +165,9 @@ def parse_latin_names_value(raw: str) -> _LatinRow:
     if head and tail:
         surname = "".join(head).upper().replace("-", "")
         given_words = [w.upper().replace("-", "") for w in tail]
+        # "JIAJUN, LIN": the given name came first; the one surname is behind the comma.
+        if len(tail) == 1 and not _is_surname(surname) and _is_surname(given_words[0]):
+            surname, given_words = given_words[0], [surname]
     else:
         words = _WORD.findall(text)
         if not words:
@@ -179,8 +182,9 @@ def parse_latin_names(s: pl.Series) -> pl.DataFrame:
     """Parse passport-style romanised names; see `SCHEMA` for the columns.
 
     Accepts `ZHANG SANFENG`, `ZHANG, SANFENG`, `ZHANG/SANFENG`, `SANFENG ZHANG`, any case,
-    hyphenated given names. `surname_pinyin_candidates` lists the mainland pinyin the written
-    surname can stand for (CHAN -> [CHEN], WONG -> [WANG, HUANG], LV -> [LYU],
-    LU -> [LU, LYU]); `surname_pinyin` is the first of them.
+    hyphenated given names; `SANFENG, ZHANG` when only the part behind the separator is a
+    surname. `surname_pinyin_candidates` lists the mainland pinyin the written surname can
+    stand for (CHAN -> [CHEN], WONG -> [WANG, HUANG], LV -> [LYU], LU -> [LU, LYU]);
+    `surname_pinyin` is the first of them.
     """
     return map_distinct(null_placeholders(s), parse_latin_names_value, SCHEMA)
