@@ -12,6 +12,8 @@ import polars as pl
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from dedup.standardise import spelt_in_pinyin
+
 DETERMINISTIC_KEYS = ("id_number", "si_person_no", "passport_no")
 
 PROFILE_COLUMNS = [
@@ -21,6 +23,8 @@ PROFILE_COLUMNS = [
     "given_wade_giles",
     "name_pinyin",
     "name_tokens",
+    "name_romanised",
+    "spelt_wade_giles",
     "surname_pinyin_candidates",
     "dob",
     "dob_precision",
@@ -107,6 +111,9 @@ def with_matching_fields(records: pl.DataFrame) -> pl.DataFrame:
     - `name_tokens`: surname and given-name pinyin sorted, so `LI WANG` meets `WANG LI`.
     - `document_kind`: what `passport_no` holds (PASSPORT, HKMO or TW permit), so that only
       numbers of the same kind of document are compared.
+    - `name_romanised`: the record has no Hanzi name, only a romanised one.
+    - `spelt_wade_giles`: a romanised name that may be a Taiwan passport's Wade-Giles: its given
+      name is no pinyin (CHUNCHIEH, HSINYI), or the record holds a nine-digit Taiwan passport.
     """
     valid_id = pl.col("id_kind") == "RIC"
     legible_id = pl.col("id_kind").is_in(["RIC_INVALID", "EXCEL_FLOAT"]) & pl.col("id_birth_date").is_not_null()
@@ -114,6 +121,8 @@ def with_matching_fields(records: pl.DataFrame) -> pl.DataFrame:
         pl.col("id_address_code") + pl.col("id_birth_date").dt.strftime("%Y%m%d")
     )
     surname, given = pl.col("surname_pinyin"), pl.col("given_pinyin")
+    romanised = pl.col("name").is_null() | pl.col("name_is_latin")
+    taiwan_passport = (pl.col("id_kind") == "PASSPORT") & pl.col("passport_no").str.contains(r"^[0-9]{9}$")
     tokens = pl.when(surname <= given).then(surname + " " + given).otherwise(given + " " + surname)
     return records.with_columns(
         pl.when(valid_id)
@@ -134,6 +143,10 @@ def with_matching_fields(records: pl.DataFrame) -> pl.DataFrame:
         pl.coalesce(pl.col("id_shape").str.slice(0, 14), excel_prefix).alias("id_prefix14"),
         tokens.alias("name_tokens"),
         pl.when(pl.col("passport_no").is_not_null()).then(pl.col("id_kind")).alias("document_kind"),
+        romanised.alias("name_romanised"),
+        (romanised & given.is_not_null() & (taiwan_passport | ~spelt_in_pinyin(records["given_pinyin"])))
+        .fill_null(False)
+        .alias("spelt_wade_giles"),
     ).with_columns(deterministic_groups(records))
 
 

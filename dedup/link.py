@@ -22,6 +22,7 @@ LINK_COLUMNS = (
     "record_uid",
     "source",
     "name",
+    "name_is_latin",
     "surname_pinyin",
     "given_pinyin",
     "given_wade_giles",

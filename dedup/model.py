@@ -16,7 +16,7 @@ import duckdb
 import polars as pl
 
 MODEL_PATH = Path(__file__).parent / "model" / "splink_model.json"
-MODEL_VERSION = "2026.11-5"
+MODEL_VERSION = "2026.11-6"
 PROBABILITY_FLOOR = 1e-4
 
 BLOCKING_RULES = [
@@ -29,10 +29,10 @@ BLOCKING_RULES = [
     "l.name_pinyin = r.name_pinyin AND l.dob IS NULL",
     "l.name_pinyin = r.name_pinyin AND r.dob IS NULL",
     "l.surname_pinyin = r.surname_pinyin AND l.dob = r.dob",
-    # A romanised name (no Hanzi, so no Wade-Giles of its own) meets the Hanzi name it spells in
-    # Wade-Giles, as on a Taiwan passport; either side.
-    "l.given_wade_giles = r.given_pinyin AND r.given_wade_giles IS NULL AND l.dob = r.dob",
-    "l.given_pinyin = r.given_wade_giles AND l.given_wade_giles IS NULL AND l.dob = r.dob",
+    # A romanised name that may be Wade-Giles meets the Hanzi name it spells, as on a Taiwan
+    # passport; either side.
+    "l.given_wade_giles = r.given_pinyin AND r.spelt_wade_giles AND l.dob = r.dob",
+    "l.given_pinyin = r.given_wade_giles AND l.spelt_wade_giles AND l.dob = r.dob",
     "l.mobile = r.mobile",
     "l.email = r.email",
     "l.passport_no = r.passport_no",
@@ -45,10 +45,14 @@ PREDICTION_RULES = [f"{rule} AND l.det_group <> r.det_group" for rule in BLOCKIN
 
 def _wade_giles_match(hanzi: str, latin: str) -> str:
     """SQL: one side's Hanzi given name, spelt as on a Taiwan passport, is the other side's romanised
-    given name (a name without Hanzi), and their surnames can be the same (SUNG, HSU and CHANG
-    stand for 宋, 徐 and 张). Two Hanzi names never meet here: 章 is CHANG in Wade-Giles, 长 in pinyin."""
+    given name, and their surnames can be the same (SUNG, HSU and CHANG stand for 宋, 徐 and 张).
+
+    The romanised side must look like Wade-Giles (`spelt_wade_giles`): its given name is no
+    pinyin, or it holds a Taiwan passport. Otherwise a mainland WANG CHUN (王春) would meet 王军,
+    whose 军 is CHUN in Wade-Giles.
+    """
     return (
-        f"given_wade_giles_{hanzi} = given_pinyin_{latin} AND given_wade_giles_{latin} IS NULL "
+        f"given_wade_giles_{hanzi} = given_pinyin_{latin} AND spelt_wade_giles_{latin} "
         f"AND list_has_any(surname_pinyin_candidates_{hanzi}, surname_pinyin_candidates_{latin})"
     )
 
@@ -117,8 +121,9 @@ def comparisons() -> list[dict[str, Any]]:
             # (FAN YANG, TAO LIN) the parser's order is a guess. Generated data rarely lands here
             # for true matches, so EM would zero it: the pinyin level's prior and term-frequency
             # adjustment, kept fixed.
+            # Only with a romanised side: two Hanzi names in swapped order (王丽, 李旺) are two names.
             _level(
-                "name_tokens_l = name_tokens_r",
+                "name_tokens_l = name_tokens_r AND (name_romanised_l OR name_romanised_r)",
                 "拼音姓名相同（姓、名顺序颠倒）",
                 m_probability=0.005,
                 u_probability=1e-4,
@@ -126,6 +131,8 @@ def comparisons() -> list[dict[str, Any]]:
                 fix_u_probability=True,
                 tf_adjustment_column="name_tokens",
                 tf_adjustment_weight=1.0,
+                # The level is no bare equality, so Splink takes its own u as the baseline.
+                disable_tf_exact_match_detection=True,
             ),
             _level(
                 "surname_pinyin_l = surname_pinyin_r AND damerau_levenshtein(given_pinyin_l, given_pinyin_r) <= 1",
@@ -140,15 +147,22 @@ def comparisons() -> list[dict[str, Any]]:
         "comparison_levels": [
             _level("dob_l IS NULL OR dob_r IS NULL", "出生日期缺失", is_null_level=True),
             _level("dob_l = dob_r AND dob_precision_l = 'day' AND dob_precision_r = 'day'", "出生日期相同"),
-            # A month-only value (the platform's 出生年月) agrees as far as it goes: not a near miss.
+            # A month-only value (the platform's 出生年月) or a year-only one agrees as far as it
+            # goes: not a near miss. Few such pairs in generated data fall outside a deterministic
+            # group, so EM cannot weigh them: fixed priors near the odds of a random pair sharing a
+            # birth month (8 bits) or year (5 bits); a day is worth 13.
             _level(
-                "(birth_month_l = birth_month_r AND 'month' IN (dob_precision_l, dob_precision_r)) "
-                "OR (birth_year_l = birth_year_r AND 'year' IN (dob_precision_l, dob_precision_r))",
-                "出生日期在较粗一方的精度上相同（一方只有年月或年份）",
-                # Few pairs in generated data reach this level outside a deterministic group, so EM
-                # cannot weigh it: a fixed prior of about 8 bits, the odds of a random pair sharing a
-                # birth month (a day costs 13).
+                "birth_month_l = birth_month_r AND 'month' IN (dob_precision_l, dob_precision_r)",
+                "出生年月相同（一方只有年月）",
                 m_probability=0.0275,
+                u_probability=1e-4,
+                fix_m_probability=True,
+                fix_u_probability=True,
+            ),
+            _level(
+                "birth_year_l = birth_year_r AND 'year' IN (dob_precision_l, dob_precision_r)",
+                "出生年份相同（一方只有年份）",
+                m_probability=0.004,
                 u_probability=1e-4,
                 fix_m_probability=True,
                 fix_u_probability=True,
@@ -279,7 +293,8 @@ def predict(
     `predict_between`; term frequencies are computed over all current profiles, so a full run
     (everything new) and an incremental one score a pair identically. Returns unique_id_l,
     unique_id_r, det_group_l, det_group_r, match_probability, match_weight and the
-    per-comparison match weights (`mw_<comparison>`, `mw_tf_adj_<comparison>`).
+    per-comparison match weights and levels reached (`mw_<comparison>`, `mw_tf_adj_<comparison>`,
+    `gamma_<comparison>`: the console labels a step by its level).
     """
     settings = json.loads(model.read_text(encoding="utf-8"))
     settings.pop("model_version", None)
@@ -300,7 +315,7 @@ def predict(
             c
             for c in columns
             if c in ("unique_id_l", "unique_id_r", "det_group_l", "det_group_r", "match_probability", "match_weight")
-            or c.startswith("mw_")
+            or c.startswith(("mw_", "gamma_"))
         ]
         frames.append(con.sql(f"SELECT {', '.join(keep)} FROM {table}").pl())
         scored.drop_table_from_database_and_remove_from_cache()

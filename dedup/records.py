@@ -112,7 +112,7 @@ RAW_COLUMNS = [
 ]
 
 # Bump when standardisation changes, so that unchanged raw rows are standardised again.
-STANDARDISE_VERSION = "2026.11-5"
+STANDARDISE_VERSION = "2026.11-6"
 LINEAGE_COLUMNS = ["source", "record_key", "delivery_date", "file", "line_no"]
 
 SEX_CODES = {

@@ -15,9 +15,17 @@ def test_saved_model_matches_the_code() -> None:
     assert [c["output_column_name"] for c in saved["comparisons"]] == [c["output_column_name"] for c in coded]
     for stored, defined in zip(saved["comparisons"], coded, strict=True):
         pairs = list(zip(stored["comparison_levels"], defined["comparison_levels"], strict=True))
-        assert [(s["sql_condition"], s["label_for_charts"], s.get("tf_adjustment_column")) for s, _ in pairs] == [
-            (d["sql_condition"], d["label_for_charts"], d.get("tf_adjustment_column")) for _, d in pairs
-        ]
+        keys = (
+            "sql_condition",
+            "label_for_charts",
+            "is_null_level",
+            "tf_adjustment_column",
+            "tf_adjustment_weight",
+            "disable_tf_exact_match_detection",
+        )
+        assert [[s.get(k) for k in keys] for s, _ in pairs] == [[d.get(k) for k in keys] for _, d in pairs]
         for s, d in pairs:  # priors the code fixes are the saved values, whatever training did
             if d.get("fix_m_probability"):
-                assert (s["m_probability"], s["u_probability"]) == (d["m_probability"], d["u_probability"])
+                assert s["m_probability"] == d["m_probability"]
+            if d.get("fix_u_probability"):
+                assert s["u_probability"] == d["u_probability"]

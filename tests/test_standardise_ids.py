@@ -165,6 +165,10 @@ def test_a_number_declared_a_passport_is_the_passport_number() -> None:
     assert out["id_kind"].to_list() == ["PASSPORT", "PASSPORT", "PASSPORT", "OTHER", "OTHER", None]
     assert out["passport_no"].to_list() == ["394646907", "394646907", "394646907", None, None, None]
     assert out["id_issue"].to_list()[:3] == [None, None, None]
+    # Fillers typed to get past a form are no passport, whatever the declared type says.
+    fillers = pl.Series(["000000000", "UNKNOWN", "123456", "987654321", "NOPASSPORT"])
+    judged = standardise_id_numbers(fillers, pl.Series(["护照"] * len(fillers)))
+    assert set(judged["id_kind"].to_list()) == {"OTHER"} and judged["passport_no"].null_count() == len(fillers)
     # A declared type never turns a valid citizen ID or a recognised permit into a passport.
     mixed = standardise_id_numbers(pl.Series([VALID_CQ, "H12345678"]), pl.Series(["护照", "护照"]))
     assert mixed["id_kind"].to_list() == ["RIC", "HKMO"]

@@ -8,7 +8,7 @@ from dedup.standardise.countries import standardise_countries
 from dedup.standardise.dates import parse_dates, parse_yyyymm
 from dedup.standardise.ids import standardise_id_numbers
 from dedup.standardise.institutions import load_institutions, standardise_institutions
-from dedup.standardise.latin_names import parse_latin_names
+from dedup.standardise.latin_names import parse_latin_names, spelt_in_pinyin
 from dedup.standardise.names import standardise_names
 from dedup.standardise.phones import standardise_phones
 from dedup.standardise.placeholders import null_placeholders
@@ -19,6 +19,7 @@ __all__ = [
     "parse_dates",
     "parse_latin_names",
     "parse_yyyymm",
+    "spelt_in_pinyin",
     "standardise_countries",
     "standardise_id_numbers",
     "standardise_institutions",

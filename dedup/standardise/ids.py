@@ -43,6 +43,7 @@ RESIDENCE_PERMIT_CODES = frozenset({"810000", "820000", "830000"})
 # What an ID-type column says when the number is a passport's (survey/platform/FX, SOE register).
 PASSPORT_TYPES = ("护照", "PASSPORT")
 _DECLARED_PASSPORT = r"^[A-Z0-9]{6,12}$"  # e.g. a Taiwan passport's nine digits
+_DIGIT_RUNS = "0123456789 9876543210"
 
 _EXCEL_ISSUE = "Excel科学计数法，号码已损坏"
 # Excel keeps 15 significant digits and may round the last one it keeps.
@@ -166,6 +167,16 @@ def _bare_valid_rics(text: pl.Series) -> pl.DataFrame:
     )
 
 
+def _plausible_document_number(number: pl.Series) -> pl.Series:
+    """Not a filler someone typed to get past a form: it has digits, at least three different
+    characters, and is not a run such as 123456 (000000000, UNKNOWN and 1234567 are not)."""
+    return (
+        number.str.contains(r"[0-9]")
+        & (number.str.split("").list.n_unique() >= 3)
+        & ~pl.lit(_DIGIT_RUNS).str.contains(number, literal=True)
+    )
+
+
 def standardise_id_numbers(s: pl.Series, id_types: pl.Series | None = None) -> pl.DataFrame:
     """Classify and validate ID numbers; see `SCHEMA` for the columns.
 
@@ -190,6 +201,7 @@ def standardise_id_numbers(s: pl.Series, id_types: pl.Series | None = None) -> p
         id_types.str.normalize("NFKC").str.strip_chars().str.to_uppercase().is_in(PASSPORT_TYPES)
         & (ids["id_kind"] == "OTHER")
         & number.str.contains(_DECLARED_PASSPORT)
+        & _plausible_document_number(number)
     ).fill_null(False)
     return ids.with_columns(
         pl.when(declared).then(pl.lit("PASSPORT")).otherwise(pl.col("id_kind")).alias("id_kind"),

@@ -178,6 +178,13 @@ def parse_latin_names_value(raw: str) -> _LatinRow:
     return surname, given, candidates, candidates[0], given, candidates[0] + (given or "")
 
 
+def spelt_in_pinyin(s: pl.Series) -> pl.Series:
+    """Whether each romanised name splits into pinyin syllables (CHUNCHIEH and HSINYI do not;
+    null stays null), judged once per distinct value."""
+    judged = {value: _is_pinyin(value) for value in s.drop_nulls().unique().to_list()}
+    return s.replace_strict(judged, default=None, return_dtype=pl.Boolean)
+
+
 def parse_latin_names(s: pl.Series) -> pl.DataFrame:
     """Parse passport-style romanised names; see `SCHEMA` for the columns.
 

@@ -1,4 +1,6 @@
-"""Taiwan residents: Wade-Giles passport names, nine-digit passports, travel permits beside passports.
+"""Linkage cases found on data generated independently of this repository: Taiwan residents
+(Wade-Giles passport names, nine-digit passports, travel permits beside passports), surname-last
+passport names, month-only birth dates, and the look-alikes that must stay apart.
 
 Records go through the real standardisation and the saved Splink model.
 """
@@ -8,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 from records_helpers import standardised_records, strangers, uid
 
+from dedup.groups import with_matching_fields
 from dedup.link import link_records
 from dedup.standardise import standardise_names
 from warehouse.decisions import DECISION_SCHEMA
@@ -99,3 +102,66 @@ def test_a_passport_name_written_surname_last_links_when_both_words_could_be_sur
     records, cluster = _clusters({"social_insurance": [si], "fx_accounts": [fx], "pi_hr": _crowd(10000)})
     assert records.filter(pl.col("source") == "fx_accounts")["surname_pinyin"].to_list() == ["TAO"]
     assert cluster[uid(records, "fx_accounts", "T1")] == cluster[uid(records, "social_insurance", "1000001")]
+
+
+def test_two_hanzi_names_in_swapped_order_stay_apart() -> None:
+    one = {
+        "archive_no": "A1",
+        "name": "王丽",
+        "sex": "男",
+        "birth_date": "1990/5/17",
+        "custodian": "x",
+        "archived_on": "2020/1/1",
+    }
+    two = {
+        "archive_no": "A2",
+        "name": "李旺",
+        "sex": "男",
+        "birth_date": "1990/5/17",
+        "custodian": "x",
+        "archived_on": "2020/1/1",
+    }
+    records, cluster = _clusters({"archives": [one, two], "pi_hr": _crowd(10000)})
+    assert cluster[uid(records, "archives", "A1")] != cluster[uid(records, "archives", "A2")]
+
+
+def test_a_mainland_pinyin_name_is_not_read_as_wade_giles() -> None:
+    # 军 is CHUN in Wade-Giles, but WANG CHUN on a mainland passport is 王春.
+    archive = {
+        "archive_no": "A1",
+        "name": "王军",
+        "sex": "男",
+        "birth_date": "1990/5/17",
+        "custodian": "x",
+        "archived_on": "2020/1/1",
+    }
+    fx = _fx("T1", "WANG CHUN", "E12345678", "1990-05-17")
+    records, cluster = _clusters({"archives": [archive], "fx_accounts": [fx], "pi_hr": _crowd(10000)})
+    matched = with_matching_fields(records)
+    assert matched.filter(pl.col("source") == "fx_accounts")["spelt_wade_giles"].to_list() == [False]
+    assert cluster[uid(records, "archives", "A1")] != cluster[uid(records, "fx_accounts", "T1")]
+
+
+def test_a_month_only_birth_date_agrees_with_a_day_in_that_month() -> None:
+    # The platform's 出生年月 and a passport, against social insurance's full date and ID.
+    platform = {
+        "user_id": "U1",
+        "name": "刘昊力",
+        "sex": "男",
+        "id_type": "护照",
+        "id_number": "E07681083",
+        "birth_month": "199806",
+        "mobile": "18648870062",
+    }
+    si = {
+        "si_person_no": "1000001",
+        "id_number": "500108199806164190",
+        "name": "刘昊力",
+        "sex": "男性",  # spelt out: still male
+        "birth_date": "1998-06-16",
+        "insurance_type": "失业保险",
+        "enrolment_status": "参保缴费",
+    }
+    records, cluster = _clusters({"prof_tech": [platform], "social_insurance": [si], "pi_hr": _crowd(10000)})
+    assert records.filter(pl.col("source") == "social_insurance")["sex"].to_list() == ["M"]
+    assert cluster[uid(records, "prof_tech", "U1")] == cluster[uid(records, "social_insurance", "1000001")]
