@@ -66,3 +66,8 @@ def test_citizen_id_check() -> None:
     assert is_citizen_id("11010519491231002X")
     assert not is_citizen_id("110105194912310021")  # wrong check character
     assert not is_citizen_id("915001177310824415")  # a credit code: no such birth date
+
+
+def test_an_off_list_status_is_unknown_not_false() -> None:
+    statuses = pl.Series(["在职", "离职", "借调中", None])
+    assert nz.status_is(statuses, "在职", ("在职", "离职", "退休", "调出")).to_list() == [True, False, None, None]

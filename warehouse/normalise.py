@@ -91,6 +91,12 @@ def normalise_cert_no(s: pl.Series) -> pl.Series:
     return pl.select(pl.when(t.str.len_chars() > 0).then(t).alias(s.name)).to_series()
 
 
+def status_is(s: pl.Series, value: str, known: tuple[str, ...]) -> pl.Series:
+    """Whether a status (already cleaned) is `value`: null when it is missing or none of the
+    source's `known` values (an off-list status says nothing about being employed or in custody)."""
+    return pl.select(pl.when(s.is_in(known)).then(s == value).alias(s.name)).to_series()
+
+
 def clean_text(s: pl.Series) -> pl.Series:
     """Free text (employer names, majors, custodians): NFKC, trimmed, placeholders → null."""
     return null_placeholders(s.cast(pl.Utf8))

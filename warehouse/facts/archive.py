@@ -9,6 +9,8 @@ from warehouse.context import RESTRICTED
 from warehouse.db import write_table
 from warehouse.facts.frames import person_rows
 
+ARCHIVE_STATUS = ("在库", "已转出")
+
 
 def build_fact_archive(con: duckdb.DuckDBPyConnection) -> int:
     """Write `restricted.fact_archive`; return its row count."""
@@ -34,7 +36,7 @@ def build_fact_archive(con: duckdb.DuckDBPyConnection) -> int:
         nz.clean_text(raw["custodian"]).alias("custodian"),
         nz.parse_date_values(raw["archived_raw"]).alias("archived_on"),
         status.alias("archive_status"),
-        (status == "在库").alias("in_custody"),
+        nz.status_is(status, "在库", ARCHIVE_STATUS).alias("in_custody"),
         nz.clean_text(raw["transferred_to"]).alias("transferred_to"),
         nz.clean_text(raw["hukou_place"]).alias("hukou_place"),
     ).sort("person_id", "record_uid")

@@ -18,6 +18,7 @@ from warehouse.facts.insurance import ACTIVE
 
 VALID_USCC = r"^[0-9A-Z]{18}$"
 SOE_STATUS = {"active": "在职", "left": "离职", "retired": "退休"}
+REGISTER_STATUS = ("在职", "离职", "退休", "调出")  # pi_hr's statuses; SOE ones are mapped onto them
 BASIS = {
     "social_insurance": "参保记录",
     "pi_hr": "事业单位人事记录",
@@ -163,7 +164,7 @@ def _registers(con: duckdb.DuckDBPyConnection) -> list[pl.DataFrame]:
     return [
         frame.with_columns(
             nz.clean_text(frame["status"]).alias("status"),
-            (nz.clean_text(frame["status"]) == "在职").alias("is_current"),
+            nz.status_is(nz.clean_text(frame["status"]), "在职", REGISTER_STATUS).alias("is_current"),
             nz.parse_date_values(frame["start_raw"]).alias("start_date"),
             pl.col("delivery_date").str.to_date(strict=False).alias("as_of_date"),
         )
