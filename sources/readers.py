@@ -91,8 +91,17 @@ def _printable(text: str) -> str:
     return _LONE_SURROGATE.sub("\ufffd", text)
 
 
+# GB18030 is a superset of GBK, and GBK of GB2312: a GBK file decodes the same, and a rare
+# character a newer system wrote in GB18030's four bytes (𠮷) survives instead of being lost.
+_SUPERSET_CODECS = {"gbk": "gb18030", "gb2312": "gb18030", "cp936": "gb18030"}
+
+
 def _codec(spec: FileSpec) -> str:
-    return "utf-8" if spec.encoding.lower().replace("_", "-") in ("utf-8", "utf-8-sig", "utf8") else spec.encoding
+    """The codec that reads the contract's encoding (BOM removed separately)."""
+    encoding = spec.encoding.lower().replace("_", "-")
+    if encoding in ("utf-8", "utf-8-sig", "utf8"):
+        return "utf-8"
+    return _SUPERSET_CODECS.get(encoding, spec.encoding)
 
 
 def _encoding_hint(data: bytes, spec: FileSpec) -> str:

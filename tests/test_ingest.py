@@ -52,6 +52,18 @@ def test_gbk_csv_decodes(tmp_path: Path) -> None:
     assert read.rows["name"].to_list() == ["張?明"]
 
 
+def test_gbk_file_with_gb18030_rare_characters_keeps_them(tmp_path: Path) -> None:
+    # A newer system exports GBK's superset: 𠮷 and 䶮 take four bytes there, and must survive.
+    spec = CONTRACT["pi_hr"].person_file
+    rows = [["S1", "张𠮷", "500103199001011234"] + [""] * 15, ["S2", "李䶮", "500103199001011234"] + [""] * 15]
+    path = tmp_path / "staff.csv"
+    text = ",".join(spec.headers) + "\r\n" + "".join(",".join(r) + "\r\n" for r in rows)
+    path.write_bytes(text.encode("gb18030"))
+    read = read_file(path, spec)
+    assert read.rows["name"].to_list() == ["张𠮷", "李䶮"]
+    assert read.quarantine.is_empty()
+
+
 def test_missing_contract_column_names_it(tmp_path: Path) -> None:
     spec = CONTRACT["archives"].person_file
     headers = [h for h in spec.headers if h != "存档机构"]
