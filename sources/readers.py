@@ -60,6 +60,18 @@ class FileRead:
     quarantine: pl.DataFrame
     records_read: int
     warnings: list[str] = field(default_factory=list)
+    # Rows that look blank but are not empty (xlsx cells holding ""), not counted in `records_read`.
+    blank_rows: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=QUARANTINE_SCHEMA))
+
+    def counting_blank_rows(self) -> FileRead:
+        """The read as a manifest sees it that counts the blank rows as records: they go to the
+        quarantine (a blank row is no person) and count as read."""
+        return FileRead(
+            self.rows,
+            pl.concat([self.quarantine, self.blank_rows]),
+            self.records_read + self.blank_rows.height,
+            self.warnings,
+        )
 
 
 def read_file(path: Path, spec: FileSpec) -> FileRead:
@@ -409,8 +421,14 @@ def _read_xlsx(data: bytes, spec: FileSpec, name: str) -> FileRead:
         raise StructuralError(f"{name}: 工作表 {spec.sheet} 为空，没有表头")
     positions, warnings = _map_header(as_text.columns, spec, name)
     names = as_text.columns
-    # Rows left entirely empty by the sheet are not records; any other row is one.
-    keep = as_text.select(~pl.all_horizontal(pl.all().is_null())).to_series()
+    # Rows without any text are not records. Rows left entirely empty by the sheet do not count at
+    # all; rows of cells holding "" (what pandas writes) may or may not be counted by the manifest,
+    # so they are kept aside (`blank_rows`) for the caller to decide.
+    has_text = as_text.select(pl.all().cast(pl.Utf8).str.strip_chars().str.len_chars().fill_null(0) > 0)
+    keep = has_text.select(pl.any_horizontal(pl.all())).to_series()
+    present = as_text.select(pl.any_horizontal(pl.all().is_not_null())).to_series()
+    blank_lines = (present & ~keep).arg_true() + 2
+    blank = _quarantine([(int(n), "", "空行：各单元格均为空字符串") for n in blank_lines.to_list()])
     columns = {}
     for c, pos in zip(spec.columns, positions, strict=True):
         text = as_text[names[pos]].cast(pl.Utf8)
@@ -424,4 +442,4 @@ def _read_xlsx(data: bytes, spec: FileSpec, name: str) -> FileRead:
         .filter(keep)
     )
     frame = frame.select([*[c.field for c in spec.columns], "line_no"])
-    return FileRead(frame, _quarantine([]), frame.height, warnings)
+    return FileRead(frame, _quarantine([]), frame.height, warnings, blank)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -209,3 +210,38 @@ def test_vendored_contract_matches_shared() -> None:
         pytest.skip("shared/contract is not beside this checkout")
     vendored = Path(__file__).resolve().parents[1] / "sources" / "sources.yaml"
     assert vendored.read_bytes() == shared.read_bytes()
+
+
+def _survey_with_empty_string_rows(path: Path, blank: int) -> bytes:
+    """A survey workbook of two answers followed by `blank` rows whose cells hold "" (as pandas
+    writes them; xlsxwriter itself drops empty strings, so the rows are added to the sheet XML)."""
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet("调查表")
+    sheet.write_row(0, 0, CONTRACT["survey"].person_file.headers)
+    sheet.write_row(1, 0, ["DC2026-1", "张三"])
+    sheet.write_row(2, 0, ["DC2026-2", "李四"])
+    workbook.close()
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i.filename) for i in z.infolist()}
+    cells = "".join(f'<c r="{chr(65 + i)}{{row}}" t="inlineStr"><is><t></t></is></c>' for i in range(20))
+    rows = "".join(f'<row r="{r}">{cells.format(row=r)}</row>' for r in range(4, 4 + blank))
+    sheet_xml = parts["xl/worksheets/sheet1.xml"].decode().replace("</sheetData>", rows + "</sheetData>")
+    parts["xl/worksheets/sheet1.xml"] = sheet_xml.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(("counted", "quarantined"), [(2, []), (5, [4, 5, 6])])
+def test_xlsx_rows_of_empty_strings_are_no_records_whichever_way_the_manifest_counts(
+    tmp_path: Path, counted: int, quarantined: list[int]
+) -> None:
+    landing = tmp_path / "landing"
+    data = _survey_with_empty_string_rows(tmp_path / "survey_2026.xlsx", 3)
+    deliver(landing, "survey", "2026-03-31", {"survey_2026.xlsx": data}, {"survey_2026.xlsx": counted})
+    load = load_source(landing, CONTRACT["survey"])
+    assert [o.status for o in load.outcomes] == ["current"]
+    assert load.bronze["survey"]["record_key"].to_list() == ["DC2026-1", "DC2026-2"]
+    assert load.quarantine["line_no"].to_list() == quarantined
+    assert set(load.quarantine["reason"].to_list()) <= {"空行：各单元格均为空字符串"}
