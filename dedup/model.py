@@ -299,6 +299,7 @@ def predict(
     settings = json.loads(model.read_text(encoding="utf-8"))
     settings.pop("model_version", None)
     settings["retain_intermediate_calculation_columns"] = True
+    settings["retain_matching_columns"] = True  # Splink keeps the gamma columns only with these
     linker, db_api = _linker(con, profiles, settings, logging.ERROR)
     for column in TF_COLUMNS:
         linker.table_management.compute_tf_table(column)

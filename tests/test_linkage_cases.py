@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 from records_helpers import standardised_records, strangers, uid
 
+from console.explain import comparison_weights, level_label
 from dedup.groups import with_matching_fields
 from dedup.link import link_records
 from dedup.standardise import standardise_names
@@ -165,3 +166,15 @@ def test_a_month_only_birth_date_agrees_with_a_day_in_that_month() -> None:
     records, cluster = _clusters({"prof_tech": [platform], "social_insurance": [si], "pi_hr": _crowd(10000)})
     assert records.filter(pl.col("source") == "social_insurance")["sex"].to_list() == ["M"]
     assert cluster[uid(records, "prof_tech", "U1")] == cluster[uid(records, "social_insurance", "1000001")]
+
+
+def test_the_console_names_the_level_each_link_reached() -> None:
+    # The Wade-Giles and the order-swapped levels weigh the same: only the kept gamma tells them apart.
+    records = standardised_records(
+        {"soe_staff": [SOE_HOLDER], "fx_accounts": [_fx("T1", "HAN CHUN-CHIEH", "394646907")], "pi_hr": strangers()}
+    )
+    links = link_records(records, pl.DataFrame(schema=DECISION_SCHEMA)).links
+    pair = {uid(records, "soe_staff", "91500000MA5U000000"), uid(records, "fx_accounts", "T1")}
+    row = links.filter(pl.col("record_uid_l").is_in(pair) & pl.col("record_uid_r").is_in(pair)).row(0, named=True)
+    step = {name: level_label(name, weight, gamma) for name, weight, _, gamma in comparison_weights(row)}
+    assert step["name"] == "台湾护照（威妥玛）拼写与汉字姓名一致"
