@@ -170,10 +170,15 @@ def _bare_valid_rics(text: pl.Series) -> pl.DataFrame:
 def _plausible_document_number(number: pl.Series) -> pl.Series:
     """Not a filler someone typed to get past a form: it has digits, at least three different
     characters, and is not a run such as 123456 (000000000, UNKNOWN and 1234567 are not)."""
+    n = pl.col("n")
     return (
-        number.str.contains(r"[0-9]")
-        & (number.str.split("").list.n_unique() >= 3)
-        & ~pl.lit(_DIGIT_RUNS).str.contains(number, literal=True)
+        pl.DataFrame({"n": number})
+        .select(
+            n.str.contains(r"[0-9]")
+            & (n.str.split("").list.n_unique() >= 3)
+            & ~pl.lit(_DIGIT_RUNS).str.contains(n, literal=True)
+        )
+        .to_series()
     )
 
 
@@ -196,15 +201,18 @@ def standardise_id_numbers(s: pl.Series, id_types: pl.Series | None = None) -> p
     ids = pl.select(pl.when(bare["valid"]).then(bare[c]).otherwise(classified[c]).alias(c) for c in SCHEMA)
     if id_types is None:
         return ids
-    number = cleaned.str.normalize("NFKC").str.replace_all(ID_SEPARATORS, "")
-    declared = (
+    # Only the few unrecognised numbers declared passports are looked at again.
+    candidates = (
         id_types.str.normalize("NFKC").str.strip_chars().str.to_uppercase().is_in(PASSPORT_TYPES)
         & (ids["id_kind"] == "OTHER")
-        & number.str.contains(_DECLARED_PASSPORT)
-        & _plausible_document_number(number)
     ).fill_null(False)
+    at = candidates.arg_true()
+    number = cleaned.gather(at).str.normalize("NFKC").str.replace_all(ID_SEPARATORS, "")
+    passport = (number.str.contains(_DECLARED_PASSPORT) & _plausible_document_number(number)).fill_null(False)
+    declared = pl.repeat(False, len(s), eager=True).scatter(at.filter(passport), True)
+    numbers = pl.repeat(None, len(s), dtype=pl.Utf8, eager=True).scatter(at.filter(passport), number.filter(passport))
     return ids.with_columns(
         pl.when(declared).then(pl.lit("PASSPORT")).otherwise(pl.col("id_kind")).alias("id_kind"),
         pl.when(declared).then(None).otherwise(pl.col("id_issue")).alias("id_issue"),
-        pl.when(declared).then(number).otherwise(pl.col("passport_no")).alias("passport_no"),
+        pl.when(declared).then(numbers).otherwise(pl.col("passport_no")).alias("passport_no"),
     )
