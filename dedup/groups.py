@@ -123,6 +123,8 @@ def with_matching_fields(records: pl.DataFrame) -> pl.DataFrame:
     surname, given = pl.col("surname_pinyin"), pl.col("given_pinyin")
     romanised = pl.col("name").is_null() | pl.col("name_is_latin")
     taiwan_passport = (pl.col("id_kind") == "PASSPORT") & pl.col("passport_no").str.contains(r"^[0-9]{9}$")
+    # Only romanised given names are judged (Hanzi ones always spell pinyin).
+    romanised_given = records.select(pl.when(romanised).then(given)).to_series()
     tokens = pl.when(surname <= given).then(surname + " " + given).otherwise(given + " " + surname)
     return records.with_columns(
         pl.when(valid_id)
@@ -144,9 +146,7 @@ def with_matching_fields(records: pl.DataFrame) -> pl.DataFrame:
         tokens.alias("name_tokens"),
         pl.when(pl.col("passport_no").is_not_null()).then(pl.col("id_kind")).alias("document_kind"),
         romanised.alias("name_romanised"),
-        (romanised & given.is_not_null() & (taiwan_passport | ~spelt_in_pinyin(records["given_pinyin"])))
-        .fill_null(False)
-        .alias("spelt_wade_giles"),
+        (romanised & (taiwan_passport | ~spelt_in_pinyin(romanised_given))).fill_null(False).alias("spelt_wade_giles"),
     ).with_columns(deterministic_groups(records))
 
 

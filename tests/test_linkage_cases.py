@@ -47,6 +47,31 @@ def _fx(txn: str, latin: str, passport: str, born: str = "1993-10-16", sex: str 
     }
 
 
+def _archive(no: str, name: str) -> dict:
+    """A man's archive record born 1990-05-17, without an ID number."""
+    return {
+        "archive_no": no,
+        "name": name,
+        "sex": "男",
+        "birth_date": "1990/5/17",
+        "custodian": "x",
+        "archived_on": "2020/1/1",
+    }
+
+
+def _si(id_number: str, name: str, born: str, sex: str = "男") -> dict:
+    """A social-insurance record (person number 1000001) with a valid citizen ID."""
+    return {
+        "si_person_no": "1000001",
+        "id_number": id_number,
+        "name": name,
+        "sex": sex,
+        "birth_date": born,
+        "insurance_type": "失业保险",
+        "enrolment_status": "参保缴费",
+    }
+
+
 def test_hanzi_given_names_are_spelt_as_on_taiwan_passports() -> None:
     names = standardise_names(pl.Series(["韩俊杰", "吳怡君", "徐家豪", "HAN CHUNCHIEH", "热依拉·艾山", "王?明"]))
     assert names["given_wade_giles"].to_list() == ["CHUNCHIEH", "YICHUN", "CHIAHAO", None, None, None]
@@ -90,15 +115,7 @@ def _crowd(n: int) -> list[dict]:
 def test_a_passport_name_written_surname_last_links_when_both_words_could_be_surnames() -> None:
     # TAO LIN: 陶 and 林 are both surnames, so the parser reads TAO as the surname; the sorted
     # syllables still meet 林涛's, and an exact birth date and sex carry the link.
-    si = {
-        "si_person_no": "1000001",
-        "id_number": "500112200002060775",
-        "name": "林涛",
-        "sex": "男",
-        "birth_date": "2000-02-06",
-        "insurance_type": "失业保险",
-        "enrolment_status": "参保缴费",
-    }
+    si = _si("500112200002060775", "林涛", "2000-02-06")
     fx = _fx("T1", "TAO LIN", "EH1170456", "2000-02-06")
     records, cluster = _clusters({"social_insurance": [si], "fx_accounts": [fx], "pi_hr": _crowd(10000)})
     assert records.filter(pl.col("source") == "fx_accounts")["surname_pinyin"].to_list() == ["TAO"]
@@ -106,36 +123,14 @@ def test_a_passport_name_written_surname_last_links_when_both_words_could_be_sur
 
 
 def test_two_hanzi_names_in_swapped_order_stay_apart() -> None:
-    one = {
-        "archive_no": "A1",
-        "name": "王丽",
-        "sex": "男",
-        "birth_date": "1990/5/17",
-        "custodian": "x",
-        "archived_on": "2020/1/1",
-    }
-    two = {
-        "archive_no": "A2",
-        "name": "李旺",
-        "sex": "男",
-        "birth_date": "1990/5/17",
-        "custodian": "x",
-        "archived_on": "2020/1/1",
-    }
+    one, two = _archive("A1", "王丽"), _archive("A2", "李旺")
     records, cluster = _clusters({"archives": [one, two], "pi_hr": _crowd(10000)})
     assert cluster[uid(records, "archives", "A1")] != cluster[uid(records, "archives", "A2")]
 
 
 def test_a_mainland_pinyin_name_is_not_read_as_wade_giles() -> None:
     # 军 is CHUN in Wade-Giles, but WANG CHUN on a mainland passport is 王春.
-    archive = {
-        "archive_no": "A1",
-        "name": "王军",
-        "sex": "男",
-        "birth_date": "1990/5/17",
-        "custodian": "x",
-        "archived_on": "2020/1/1",
-    }
+    archive = _archive("A1", "王军")
     fx = _fx("T1", "WANG CHUN", "E12345678", "1990-05-17")
     records, cluster = _clusters({"archives": [archive], "fx_accounts": [fx], "pi_hr": _crowd(10000)})
     matched = with_matching_fields(records)
@@ -154,15 +149,7 @@ def test_a_month_only_birth_date_agrees_with_a_day_in_that_month() -> None:
         "birth_month": "199806",
         "mobile": "18648870062",
     }
-    si = {
-        "si_person_no": "1000001",
-        "id_number": "500108199806164190",
-        "name": "刘昊力",
-        "sex": "男性",  # spelt out: still male
-        "birth_date": "1998-06-16",
-        "insurance_type": "失业保险",
-        "enrolment_status": "参保缴费",
-    }
+    si = _si("500108199806164190", "刘昊力", "1998-06-16", "男性")  # spelt out: still male
     records, cluster = _clusters({"prof_tech": [platform], "social_insurance": [si], "pi_hr": _crowd(10000)})
     assert records.filter(pl.col("source") == "social_insurance")["sex"].to_list() == ["M"]
     assert cluster[uid(records, "prof_tech", "U1")] == cluster[uid(records, "social_insurance", "1000001")]

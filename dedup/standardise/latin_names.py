@@ -181,8 +181,7 @@ def parse_latin_names_value(raw: str) -> _LatinRow:
 def spelt_in_pinyin(s: pl.Series) -> pl.Series:
     """Whether each romanised name splits into pinyin syllables (CHUNCHIEH and HSINYI do not;
     null stays null), judged once per distinct value."""
-    judged = {value: _is_pinyin(value) for value in s.drop_nulls().unique().to_list()}
-    return s.replace_strict(judged, default=None, return_dtype=pl.Boolean)
+    return map_distinct(s, lambda value: (_is_pinyin(value),), {"pinyin": pl.Boolean})["pinyin"]
 
 
 def parse_latin_names(s: pl.Series) -> pl.DataFrame:
