@@ -46,7 +46,7 @@ def record_accounting(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         for r in con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'bronze' AND database_name = current_database()"
             " AND table_name IN (SELECT unnest(?))",
-            [list(load_contract())],
+            [[name for name, spec in load_contract().items() if spec.person_bearing]],
         ).fetchall()
     ]
     kept = (

@@ -67,6 +67,7 @@ class SourceSpec:
     title: str
     accumulates: bool
     files: tuple[FileSpec, ...]
+    person_bearing: bool = True  # False for registers whose rows are not persons (job_postings)
 
     @property
     def person_file(self) -> FileSpec:
@@ -123,5 +124,6 @@ def load_contract(path: Path = CONTRACT_PATH) -> dict[str, SourceSpec]:
             title=src["title"],
             accumulates=bool(src.get("accumulates", False)),
             files=tuple(files),
+            person_bearing=bool(src.get("person_bearing", True)),
         )
     return contract
