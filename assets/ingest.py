@@ -10,13 +10,12 @@ from pipelines.resources import WarehouseResource
 from quality.gate import apply_quality_gate
 from quality.results import carry_previous
 from sources.contract import SourceSpec, load_contract
-from sources.deliveries import Delivery, discover
+from sources.deliveries import discover
 from sources.ingest import QUARANTINE_COLUMNS, DeliveryOutcome, load_source, table_name
-from warehouse.db import scalar, write_table
-from warehouse.incremental import previous_delivery_dates, reuse_source
-from warehouse.publish import attach_previous
-from warehouse.run_log import record_stage
-from warehouse.schema import ensure_run_tables
+from warehouse.store.db import scalar, write_table
+from warehouse.store.previous import attach_previous, previous_delivery_dates, reuse_source
+from warehouse.store.run_log import record_stage
+from warehouse.store.schema import ensure_run_tables
 
 
 def _bronze_asset(spec: SourceSpec) -> AssetsDefinition:
@@ -119,7 +118,7 @@ def _reused_unchanged(con: DuckDBPyConnection, warehouse: WarehouseResource, spe
         return False
     seen = previous_delivery_dates(con, spec.name)
     found = discover(warehouse.landing(), {spec.name: spec})
-    dates = {d.delivery_date if isinstance(d, Delivery) else d[1] for d in found}
+    dates = {d.delivery_date for d in found}
     return seen == dates and bool(dates) and reuse_source(con, spec.name, [table_name(spec, f) for f in spec.files])
 
 

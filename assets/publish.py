@@ -9,9 +9,10 @@ from dedup.model import model_version
 from pipelines.resources import WarehouseResource
 from quality.accounting import file_accounting
 from quality.checks import blocking_failures
-from warehouse.publish import PublishError, RunLocked, attach_previous, hold_run_lock, publish, remove_stale_builds
-from warehouse.run_log import append_run_log
-from warehouse.schema import ensure_run_tables
+from warehouse.store.previous import attach_previous
+from warehouse.store.publish import PublishError, RunLocked, hold_run_lock, publish, remove_stale_builds
+from warehouse.store.run_log import append_run_log
+from warehouse.store.schema import ensure_run_tables
 
 
 @asset(

@@ -10,12 +10,11 @@ from dedup.link import LINK_COLUMNS, ScoreCache, link_records
 from dedup.model import model_version
 from dedup.records import RAW_FIELDS, raw_records, refresh_records
 from pipelines.resources import WarehouseResource
-from warehouse.db import query, scalar, write_table
-from warehouse.decisions import active_decisions
-from warehouse.identity_state import previous_identity, write_identity
-from warehouse.incremental import previous_record_keys, previous_scores, write_records
-from warehouse.publish import attach_previous
-from warehouse.run_log import record_stage
+from warehouse.store.db import query, scalar, write_table
+from warehouse.store.decisions import active_decisions
+from warehouse.store.identity_state import previous_identity, write_identity
+from warehouse.store.previous import attach_previous, previous_record_keys, previous_scores, write_records
+from warehouse.store.run_log import record_stage
 
 # One row per link that joined two records, whatever produced it, with the reason.
 LINK_EVIDENCE_VIEW = """
@@ -45,7 +44,7 @@ def records(context: AssetExecutionContext, warehouse: WarehouseResource) -> Mat
         reuse = not warehouse.full_refresh and attach_previous(con, warehouse.published())
         raw = raw_records(bronze)
         refresh = refresh_records(raw, previous_record_keys(con) if reuse else None)
-        write_records(con, raw, refresh)
+        write_records(con, raw, refresh.fresh, refresh.kept)
         changes = refresh.changes
         record_stage(
             con,
@@ -90,12 +89,13 @@ def record_clusters(context: AssetExecutionContext, warehouse: WarehouseResource
         frame = query(con, f"SELECT {', '.join(LINK_COLUMNS)} FROM records")
         reuse = not warehouse.full_refresh and attach_previous(con, warehouse.published())
         previous = previous_scores(con) if reuse else None
-        result = link_records(
-            frame,
-            active_decisions(warehouse.published()),
-            cache=ScoreCache(*previous) if previous else None,
-            settings=warehouse.duckdb_settings(),
-        )
+        with warehouse.scratch() as scratch:
+            result = link_records(
+                frame,
+                active_decisions(warehouse.published()),
+                scratch,
+                cache=ScoreCache(*previous) if previous else None,
+            )
         write_table(con, "record_clusters", result.clusters)
         write_table(con, "links", result.links)
         write_table(con, "link_profiles", result.profile_counts)

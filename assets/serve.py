@@ -14,16 +14,16 @@ from dagster import (
 
 from assets.resolve import person_xref
 from pipelines.resources import WarehouseResource
-from warehouse.analyst import build_analyst_schema
-from warehouse.conflicts import build_person_conflicts
-from warehouse.context import ANALYST, reference_date
-from warehouse.export import publish_exports, stage_exports
-from warehouse.facts import build_facts
-from warehouse.golden import build_dim_person
-from warehouse.policy import build_policy_push
-from warehouse.privacy import scan_unmasked
-from warehouse.profile import build_person_profile
-from warehouse.returnee import build_returnee_evidence, build_returnee_status
+from warehouse.serve.analyst import build_analyst_schema
+from warehouse.serve.conflicts import build_person_conflicts
+from warehouse.serve.context import ANALYST, reference_date
+from warehouse.serve.export import publish_exports, stage_exports
+from warehouse.serve.facts import build_facts
+from warehouse.serve.golden import build_dim_person
+from warehouse.serve.policy import build_policy_push
+from warehouse.serve.privacy import scan_unmasked
+from warehouse.serve.profile import build_person_profile
+from warehouse.serve.returnee import build_returnee_evidence, build_returnee_status
 
 
 @asset(
@@ -96,7 +96,7 @@ def person_profile(context: AssetExecutionContext, warehouse: WarehouseResource)
     group_name="serve",
     kinds={"duckdb"},
     deps=[person_profile],
-    description="policy_push：按政策库（warehouse/policies/*.yaml）逐人判定符合/需补充材料/不符合，并给出中文理由。",
+    description="policy_push：按政策库（warehouse/serve/policies/*.yaml）逐人判定符合/需补充材料/不符合，并给出中文理由。",
 )
 def policy_push(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     with warehouse.stage(context.run.run_id, "policy_push") as stage:

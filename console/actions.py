@@ -11,7 +11,7 @@ import polars as pl
 from console.person import person_records
 from console.snapshot import Snapshot
 from console.store import active
-from warehouse.decisions import Decision
+from warehouse.store.decisions import Decision
 
 MAX_COMMENT = 500
 

@@ -12,7 +12,7 @@ from console import actions
 from console.routes_auth import safe_next
 from console.snapshot import Snapshot, open_snapshot
 from console.web import StewardForm, console, render
-from warehouse.decisions import Decision
+from warehouse.store.decisions import Decision
 
 router = APIRouter(prefix="/actions")
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.db import connect, scalar, table_exists
+from warehouse.store.db import connect, scalar, table_exists
 
 # Where golden records and conflicts may live: unmasked serving tables are kept in `restricted`.
 SERVING_SCHEMAS = ("main", "restricted")

@@ -17,8 +17,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from warehouse.db import table_exists
-from warehouse.decisions import (
+from warehouse.store.db import table_exists
+from warehouse.store.decisions import (
     DECISION_SCHEMA,
     Decision,
     decisions_path,

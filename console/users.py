@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from console.security import MIN_PASSWORD_LENGTH, ROLES, hash_password, new_salt, password_matches
 from console.store import DecisionStore
-from warehouse.db import table_exists
+from warehouse.store.db import table_exists
 
 USERS_DDL = """
 CREATE TABLE IF NOT EXISTS console_users (

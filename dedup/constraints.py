@@ -25,7 +25,7 @@ class Constraints:
 
 
 def decision_constraints(decisions: pl.DataFrame, record_groups: pl.DataFrame) -> Constraints:
-    """Map active decisions (see warehouse.decisions) onto groups (`record_uid`, `det_group`)."""
+    """Map active decisions (see warehouse.store.decisions) onto groups (`record_uid`, `det_group`)."""
     named = pl.concat([decisions["record_uids"].explode(), decisions["other_record_uids"].explode()]).drop_nulls()
     in_decisions = record_groups.filter(pl.col("record_uid").is_in(named.implode()))
     group_of = dict(in_decisions.select("record_uid", "det_group").iter_rows())

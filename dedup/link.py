@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from dedup import model
 from dedup.cluster import cluster_groups
 from dedup.constraints import decision_constraints
 from dedup.groups import PROFILE_COLUMNS, deterministic_links, profiles, typo_id_keys, with_matching_fields
-from warehouse.db import DEFAULT_SETTINGS, DuckDBSettings, connect
 
 # Chosen from measured precision/recall on generated truth (see README "Linkage thresholds").
 MATCH_THRESHOLD = 0.9
@@ -90,7 +90,7 @@ def _profile_counts(keyed: pl.DataFrame) -> pl.DataFrame:
 
 
 def _score(
-    profile_rows: pl.DataFrame, cache: ScoreCache | None, model_path: Path, settings: DuckDBSettings
+    profile_rows: pl.DataFrame, cache: ScoreCache | None, model_path: Path, con: duckdb.DuckDBPyConnection
 ) -> pl.DataFrame:
     """Scores of all blocked profile pairs across groups: cached where both sides are unchanged, else Splink.
 
@@ -125,10 +125,8 @@ def _score(
         )
     scored = None
     if is_new.any():
-        # Splink works in its own in-memory database so its scratch tables stay out of the warehouse.
-        with connect(":memory:", settings) as con:
-            compared = profile_rows.drop("profile_hash", "group_hash")
-            scored = model.predict(con, compared, is_new, EVIDENCE_THRESHOLD, model_path)
+        compared = profile_rows.drop("profile_hash", "group_hash")
+        scored = model.predict(con, compared, is_new, EVIDENCE_THRESHOLD, model_path)
     parts = [p for p in (cached, scored) if p is not None and p.height]
     if not parts:
         return pl.DataFrame(
@@ -161,19 +159,21 @@ def _score(
 def link_records(
     records: pl.DataFrame,
     decisions: pl.DataFrame,
+    scratch: duckdb.DuckDBPyConnection,
     cache: ScoreCache | None = None,
     threshold: float = MATCH_THRESHOLD,
     model_path: Path = model.MODEL_PATH,
-    settings: DuckDBSettings = DEFAULT_SETTINGS,
 ) -> LinkResult:
     """Resolve records (at least the `LINK_COLUMNS`) to clusters of the same person, honouring steward decisions.
 
-    With a `cache` from the last run, only pairs involving new or changed profiles are scored.
+    Splink works in `scratch`, a DuckDB connection of the caller's (an in-memory one keeps its
+    tables out of the warehouse). With a `cache` from the last run, only pairs involving new or
+    changed profiles are scored.
     """
     matched = with_matching_fields(records)
     profile_rows, record_profile = profiles(matched)
     profile_rows = _with_group_hash(_hashed(profile_rows, model.model_version(model_path)))
-    scored = _score(profile_rows, cache, model_path, settings)
+    scored = _score(profile_rows, cache, model_path, scratch)
     accepted = scored.filter(pl.col("match_probability") >= threshold)
     id_key = pl.coalesce("id_key", "id_number")
     groups = (

@@ -20,7 +20,9 @@ from dagster import (
     sensor,
 )
 
-from warehouse.consumed import pending_deliveries
+from sources.contract import load_contract
+from sources.deliveries import delivery_ids
+from warehouse.store.consumed import unconsumed
 
 # One writer at a time on the DuckDB file: every step runs in the run's own process.
 nightly_job = define_asset_job(
@@ -47,7 +49,7 @@ def nightly_schedule(context: ScheduleEvaluationContext) -> RunRequest | SkipRea
     if _run_in_progress(context):
         return SkipReason("已有夜间运行在进行中")
     landing, published = _paths()
-    pending = pending_deliveries(landing, published)
+    pending = unconsumed(delivery_ids(landing, load_contract()), published)
     if not pending and published.is_file():
         return SkipReason("没有未处理的新交付")
     return RunRequest(
@@ -59,7 +61,7 @@ def nightly_schedule(context: ScheduleEvaluationContext) -> RunRequest | SkipRea
 def new_delivery_sensor(context: SensorEvaluationContext) -> RunRequest | SkipReason:
     """Start the job when a complete delivery lands that no run has consumed yet."""
     landing, published = _paths()
-    pending = pending_deliveries(landing, published)
+    pending = unconsumed(delivery_ids(landing, load_contract()), published)
     requested = set(json.loads(context.cursor)) if context.cursor else set()
     new = [d for d in pending if d not in requested]
     if not new:

@@ -12,9 +12,9 @@ from pathlib import Path
 import duckdb
 from dagster import ConfigurableResource, EnvVar
 
-from warehouse.db import DuckDBSettings, connect
-from warehouse.publish import building_path
-from warehouse.run_log import record_stage
+from warehouse.store.db import DuckDBSettings, connect
+from warehouse.store.publish import building_path
+from warehouse.store.run_log import record_stage
 
 
 @dataclass
@@ -31,7 +31,7 @@ class WarehouseResource(ConfigurableResource):
     A run builds into `<warehouse>.<run>.building` and publishes it over the warehouse file
     only at the end, so readers never see a half-built warehouse. Unless `full_refresh` is
     set, a run takes over from the published warehouse what did not change (see
-    warehouse/incremental.py).
+    warehouse/store/previous.py).
     """
 
     landing_dir: str
@@ -63,6 +63,12 @@ class WarehouseResource(ConfigurableResource):
         path = self.building(run_id)
         path.parent.mkdir(parents=True, exist_ok=True)
         with connect(path, self.duckdb_settings()) as con:
+            yield con
+
+    @contextmanager
+    def scratch(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """An in-memory DuckDB with the run's limits, for work whose tables stay out of the warehouse."""
+        with connect(":memory:", self.duckdb_settings()) as con:
             yield con
 
     @contextmanager

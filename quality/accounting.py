@@ -6,7 +6,7 @@ import duckdb
 import polars as pl
 
 from sources.contract import load_contract
-from warehouse.db import query
+from warehouse.store.db import query
 
 
 def file_accounting(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

@@ -17,7 +17,7 @@ import polars as pl
 
 from quality.results import ensure_quality_tables
 from quality.rules import DELIVERY_SUITE, ROWS_SUITE, Severity
-from warehouse.db import query, scalar
+from warehouse.store.db import query, scalar
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import duckdb
 import polars as pl
 
 from quality.gx_worker import RemoteGxSession
-from warehouse.db import query
+from warehouse.store.db import query
 
 
 def docs_dir(published: Path) -> Path:

@@ -36,8 +36,8 @@ from quality.rules import (
 )
 from sources.contract import FileSpec, SourceSpec
 from sources.deliveries import Delivery, discover
-from sources.ingest import QUARANTINE_COLUMNS, DeliveryOutcome, SourceLoad, load_source, table_name
-from warehouse.publish import attach_previous
+from sources.ingest import QUARANTINE_COLUMNS, DeliveryOutcome, DeliveryStatus, SourceLoad, load_source, table_name
+from warehouse.store.previous import attach_previous
 
 SCOPE = "delivery"
 
@@ -288,7 +288,7 @@ def _ingest_rejections(ctx: _Context, outcomes: list[DeliveryOutcome], by_qualit
             "sample": json.dumps([{"原因": o.reason}], ensure_ascii=False),
         }
         for o in outcomes
-        if o.status == "rejected" and o.delivery_date not in by_quality
+        if o.status == DeliveryStatus.REJECTED and o.delivery_date not in by_quality
     ]
     return pl.DataFrame(rows, schema=RESULT_SCHEMA, orient="row") if rows else pl.DataFrame(schema=RESULT_SCHEMA)
 
@@ -346,7 +346,10 @@ def gate_source(
         orient="row",
     )
     load = _block_rows(spec, load, _blocked(results.join(current_keys, on=["delivery_date", "file"], how="semi")))
-    outcomes = [*load.outcomes, *(DeliveryOutcome(spec.name, d, "rejected", r, 0) for d, r in rejected.items())]
+    outcomes = [
+        *load.outcomes,
+        *(DeliveryOutcome(spec.name, d, DeliveryStatus.REJECTED, r, 0) for d, r in rejected.items()),
+    ]
     load = replace(load, outcomes=outcomes)
     timings = [("prepare", ctx.prepare_seconds)]
     if ctx.session is not None:

@@ -9,7 +9,7 @@ import duckdb
 import polars as pl
 
 from quality.docs import docs_dir
-from warehouse.db import connect, query, table_exists
+from warehouse.store.db import connect, query, table_exists
 
 SEVERITY_LABELS = {"block_rows": "阻断行", "reject_delivery": "拒收交付", "warn": "告警", "block_run": "阻断发布"}
 MAX_FAILURES = 40

@@ -13,7 +13,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from warehouse.db import query, table_exists
+from warehouse.store.db import query, table_exists
 
 # What a result or validation row was computed on: run, scope, delivered file, rules, suite.
 BATCH_SCHEMA: dict[str, pl.DataType] = {

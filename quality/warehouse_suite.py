@@ -23,7 +23,7 @@ from quality.gx_worker import RemoteGxSession, gx_session
 from quality.prepare import SENSITIVE_FIELDS, mask
 from quality.results import RESULT_SCHEMA, TIMING_SCHEMA, VALIDATION_SCHEMA, replace_results
 from quality.rules import Rule, Severity, default_config
-from warehouse.db import query
+from warehouse.store.db import query
 
 SCOPE = "warehouse"
 

@@ -53,7 +53,7 @@ def run_nightly(landing: Path, warehouse: Path, memory_limit: str = "4GB", threa
     if not landing.is_dir():
         raise RunFailed(f"落地区不存在：{landing}")
     from quality.gx_worker import prestart
-    from warehouse.publish import RunLocked, run_lock
+    from warehouse.store.publish import RunLocked, run_lock
 
     started = time.perf_counter()
     try:
@@ -96,7 +96,7 @@ def _execute(landing: Path, warehouse: Path, memory_limit: str, threads: int, fu
 
 def summarize(warehouse: Path, seconds: float) -> str:
     """Row counts per source, quarantine, persons, from the published warehouse."""
-    from warehouse.db import connect, scalar
+    from warehouse.store.db import connect, scalar
 
     with connect(warehouse, read_only=True) as con:
         per_source = con.sql(

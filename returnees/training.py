@@ -9,7 +9,7 @@ from dedup.groups import profiles, with_matching_fields
 from dedup.records import raw_records, standardise_records
 from sources.contract import load_contract
 from sources.ingest import load_source
-from warehouse.db import DEFAULT_SETTINGS, DuckDBSettings, connect
+from warehouse.store.db import DEFAULT_SETTINGS, DuckDBSettings, connect
 
 
 def train_model(landing: Path, out: Path = model.MODEL_PATH, settings: DuckDBSettings = DEFAULT_SETTINGS) -> Path:

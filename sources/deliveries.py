@@ -38,6 +38,21 @@ class Delivery:
         return f"{self.source}/{self.delivery_date}"
 
 
+@dataclass(frozen=True)
+class UnreadableDelivery:
+    """A delivery folder whose manifest cannot be parsed: rejected whole, with the reason."""
+
+    source: str
+    delivery_date: str
+    path: Path
+    reason: str
+
+    @property
+    def delivery_id(self) -> str:
+        """`source/date`, as for `Delivery`."""
+        return f"{self.source}/{self.delivery_date}"
+
+
 class ManifestError(Exception):
     """The delivery does not match its manifest; it is rejected whole."""
 
@@ -60,13 +75,13 @@ def _parse_manifest(path: Path) -> tuple[ManifestFile, ...]:
         raise ManifestError(f"清单 {MANIFEST} 无法解析: {exc}") from exc
 
 
-def discover(landing: Path, contract: dict[str, SourceSpec]) -> list[Delivery | tuple[str, str, Path, str]]:
+def discover(landing: Path, contract: dict[str, SourceSpec]) -> list[Delivery | UnreadableDelivery]:
     """All delivery folders of contract sources that carry a manifest, oldest first.
 
-    A folder whose manifest cannot be parsed is returned as `(source, date, path, reason)` so
-    the caller reports it as rejected; folders still being copied (no manifest) are skipped.
+    A folder whose manifest cannot be parsed is an `UnreadableDelivery`, so the caller reports
+    it as rejected; folders still being copied (no manifest) are skipped.
     """
-    found: list[Delivery | tuple[str, str, Path, str]] = []
+    found: list[Delivery | UnreadableDelivery] = []
     for source in contract:
         source_dir = landing / source
         if not source_dir.is_dir():
@@ -78,8 +93,13 @@ def discover(landing: Path, contract: dict[str, SourceSpec]) -> list[Delivery | 
             try:
                 found.append(Delivery(source, folder.name, folder, _parse_manifest(manifest)))
             except ManifestError as exc:
-                found.append((source, folder.name, folder, str(exc)))
+                found.append(UnreadableDelivery(source, folder.name, folder, str(exc)))
     return found
+
+
+def delivery_ids(landing: Path, contract: dict[str, SourceSpec]) -> list[str]:
+    """`source/date` of every delivery folder with a manifest (readable or not), sorted."""
+    return sorted(d.delivery_id for d in discover(landing, contract))
 
 
 def sha256_of(path: Path) -> str:

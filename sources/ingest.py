@@ -9,12 +9,13 @@ file name is current.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 import polars as pl
 
 from sources.contract import FileSpec, SourceSpec
-from sources.deliveries import Delivery, ManifestError, check_files, check_rows, discover
+from sources.deliveries import Delivery, ManifestError, UnreadableDelivery, check_files, check_rows, discover
 from sources.readers import QUARANTINE_SCHEMA, FileRead, StructuralError, read_file
 
 LINEAGE = ["source", "delivery_date", "file", "line_no", "record_key"]
@@ -28,13 +29,21 @@ QUARANTINE_COLUMNS = {
 }
 
 
+class DeliveryStatus(StrEnum):
+    """What a run made of a delivery folder (the `deliveries.status` column)."""
+
+    CURRENT = "current"  # read: the source's current state (for the survey, of its yearly files)
+    REJECTED = "rejected"  # does not match its manifest or the contract; the previous one stays current
+    SUPERSEDED = "superseded"  # a newer valid delivery replaces it
+
+
 @dataclass(frozen=True)
 class DeliveryOutcome:
     """What happened to one delivery folder in this run."""
 
     source: str
     delivery_date: str
-    status: str  # current | rejected | superseded
+    status: DeliveryStatus
     reason: str | None
     rows: int
 
@@ -117,27 +126,26 @@ def load_source(landing: Path, spec: SourceSpec) -> SourceLoad:
     outcomes: list[DeliveryOutcome] = []
     warnings: list[str] = []
     chosen: dict[str, tuple[Delivery, tuple[FileSpec, pl.DataFrame, pl.DataFrame, int]]] = {}
-    for item in sorted(found, key=lambda d: d.delivery_date if isinstance(d, Delivery) else d[1], reverse=True):
-        if not isinstance(item, Delivery):
-            source, date, _, reason = item
-            outcomes.append(DeliveryOutcome(source, date, "rejected", reason, 0))
+    for item in sorted(found, key=lambda d: d.delivery_date, reverse=True):
+        if isinstance(item, UnreadableDelivery):
+            outcomes.append(DeliveryOutcome(item.source, item.delivery_date, DeliveryStatus.REJECTED, item.reason, 0))
             continue
         names = [f.name for f in item.files]
         # Survey: each yearly file counts; other sources: only the newest valid delivery.
         wanted = [n for n in names if n not in chosen] if spec.accumulates or not chosen else []
         if not wanted:
-            outcomes.append(DeliveryOutcome(item.source, item.delivery_date, "superseded", None, 0))
+            outcomes.append(DeliveryOutcome(item.source, item.delivery_date, DeliveryStatus.SUPERSEDED, None, 0))
             continue
         try:
             files, delivery_warnings = _read_delivery(item, spec)
         except (ManifestError, StructuralError) as exc:
-            outcomes.append(DeliveryOutcome(item.source, item.delivery_date, "rejected", str(exc), 0))
+            outcomes.append(DeliveryOutcome(item.source, item.delivery_date, DeliveryStatus.REJECTED, str(exc), 0))
             continue
         warnings.extend(delivery_warnings)
         for name in wanted:
             chosen[name] = (item, files[name])
         rows = sum(files[n][3] for n in wanted)
-        outcomes.append(DeliveryOutcome(item.source, item.delivery_date, "current", None, rows))
+        outcomes.append(DeliveryOutcome(item.source, item.delivery_date, DeliveryStatus.CURRENT, None, rows))
     return _assemble(spec, chosen, outcomes, warnings)
 
 

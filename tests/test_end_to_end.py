@@ -14,7 +14,7 @@ import pytest
 
 from dedup.evaluate import score
 from quality.accounting import file_accounting
-from warehouse.db import scalar
+from warehouse.store.db import scalar
 
 PERSONS = 1500
 

@@ -22,8 +22,8 @@ from quality.accounting import file_accounting
 from sources.contract import FileSpec, load_contract
 from sources.ingest import QUARANTINE_COLUMNS, load_source
 from sources.readers import FileRead, StructuralError, read_file
-from warehouse.db import write_table
-from warehouse.schema import ensure_run_tables
+from warehouse.store.db import write_table
+from warehouse.store.schema import ensure_run_tables
 
 CONTRACT = load_contract()
 ARCHIVES = CONTRACT["archives"].person_file

@@ -5,12 +5,13 @@ Records go through the real standardisation and the saved Splink model.
 
 from __future__ import annotations
 
+import duckdb
 import polars as pl
 from records_helpers import citizen_id, standardised_records, strangers, uid
 
 from dedup.groups import typo_id_keys, with_matching_fields
 from dedup.link import link_records
-from warehouse.decisions import DECISION_SCHEMA
+from warehouse.store.decisions import DECISION_SCHEMA
 
 TRUE_ID = citizen_id("50010319861121487")
 TYPO_ID = citizen_id("50010319861121478")  # two digits swapped, check character recomputed: valid
@@ -27,7 +28,7 @@ def _every_pair_linked(matched: pl.DataFrame) -> pl.DataFrame:
 
 def _linked(rows: dict[str, list[dict]]) -> tuple[pl.DataFrame, dict[str, int]]:
     records = standardised_records(rows)
-    result = link_records(records, pl.DataFrame(schema=DECISION_SCHEMA))
+    result = link_records(records, pl.DataFrame(schema=DECISION_SCHEMA), duckdb.connect())
     return records, dict(result.clusters.select("record_uid", "cluster").iter_rows())
 
 

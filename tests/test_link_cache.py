@@ -5,11 +5,12 @@ Records go through the real standardisation; Splink scores with the saved model.
 
 from __future__ import annotations
 
+import duckdb
 import polars as pl
 from records_helpers import citizen_id, standardised_records, uid
 
 from dedup.link import LinkResult, ScoreCache, link_records
-from warehouse.decisions import DECISION_SCHEMA
+from warehouse.store.decisions import DECISION_SCHEMA
 
 ID_A = citizen_id("50010319900115001")
 SURNAMES = "李王刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁"
@@ -37,7 +38,7 @@ def _night(with_bridge: bool) -> pl.DataFrame:
 
 
 def _cache(result: LinkResult) -> ScoreCache:
-    """What the next run reads back from the published warehouse (see warehouse.incremental)."""
+    """What the next run reads back from the published warehouse (see warehouse.store.previous)."""
     dropped = ["unique_id_l", "unique_id_r", "det_group_l", "det_group_r", "record_uid_l", "record_uid_r", "accepted"]
     return ScoreCache(result.links.drop(dropped), result.profile_counts)
 
@@ -49,7 +50,7 @@ def _same_person(result: LinkResult, a: str, b: str) -> bool:
 
 def test_pairs_inside_a_group_are_not_scored() -> None:
     records = _night(with_bridge=True)
-    result = link_records(records, pl.DataFrame(schema=DECISION_SCHEMA))
+    result = link_records(records, pl.DataFrame(schema=DECISION_SCHEMA), duckdb.connect())
     hr, si = uid(records, "pi_hr", "P001"), uid(records, "social_insurance", "SI001|医疗")
     assert _same_person(result, hr, si)  # by the ID and the SI number, not by Splink
     groups = result.clusters.select("record_uid", "det_group")
@@ -60,11 +61,11 @@ def test_pairs_inside_a_group_are_not_scored() -> None:
 
 
 def test_a_withdrawn_bridge_makes_the_parts_compared_again() -> None:
-    first = link_records(_night(with_bridge=True), pl.DataFrame(schema=DECISION_SCHEMA))
+    first = link_records(_night(with_bridge=True), pl.DataFrame(schema=DECISION_SCHEMA), duckdb.connect())
     records = _night(with_bridge=False)
     hr, si = uid(records, "pi_hr", "P001"), uid(records, "social_insurance", "SI001|医疗")
-    incremental = link_records(records, pl.DataFrame(schema=DECISION_SCHEMA), cache=_cache(first))
-    rebuild = link_records(records, pl.DataFrame(schema=DECISION_SCHEMA))
+    incremental = link_records(records, pl.DataFrame(schema=DECISION_SCHEMA), duckdb.connect(), cache=_cache(first))
+    rebuild = link_records(records, pl.DataFrame(schema=DECISION_SCHEMA), duckdb.connect())
     # The two parts were never scored while the bridge held them in one group: now they are.
     pair = incremental.links.filter(
         pl.min_horizontal("record_uid_l", "record_uid_r").eq(min(hr, si))

@@ -20,8 +20,8 @@ from quality.warehouse_suite import run_warehouse_suites
 from returnees.synthetic import generate_landing
 from sources.contract import load_contract
 from sources.ingest import load_source
-from warehouse.db import write_table
-from warehouse.schema import ensure_run_tables
+from warehouse.store.db import write_table
+from warehouse.store.schema import ensure_run_tables
 
 CONTRACT = load_contract()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse.publish import (
+from warehouse.store.publish import (
     PublishError,
     RunLocked,
     building_path,
@@ -28,7 +28,7 @@ HOLDER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from warehouse.publish import RunLocked, hold_run_lock
+    from warehouse.store.publish import RunLocked, hold_run_lock
     try:
         hold_run_lock(Path(sys.argv[1]))
     except RunLocked as exc:

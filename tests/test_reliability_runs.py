@@ -30,7 +30,7 @@ import polars as pl
 import pytest
 
 from returnees.synthetic import generate_landing
-from warehouse.publish import RunLocked, hold_run_lock, release_run_lock
+from warehouse.store.publish import RunLocked, hold_run_lock, release_run_lock
 
 PERSONS = 600
 TIMEOUT = 600

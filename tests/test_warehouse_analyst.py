@@ -11,10 +11,10 @@ import pytest
 
 from returnees.runner import run_nightly
 from returnees.synthetic import generate_landing
-from warehouse.analyst import TABLES, VIEWS
-from warehouse.policy import load_policies
-from warehouse.privacy import scan_unmasked
-from warehouse.schema_doc import render_schema_doc
+from warehouse.serve.analyst import TABLES, VIEWS
+from warehouse.serve.policy import load_policies
+from warehouse.serve.privacy import scan_unmasked
+from warehouse.serve.schema_doc import render_schema_doc
 
 PERSONS = 500
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "schema.md"
@@ -115,7 +115,7 @@ def test_every_analyst_table_and_column_is_commented(con: duckdb.DuckDBPyConnect
 
 def test_schema_reference_is_current(con: duckdb.DuckDBPyConnection) -> None:
     assert DOCS.read_text(encoding="utf-8") == render_schema_doc(con), (
-        "docs/schema.md 已过期：python -m warehouse.schema_doc --warehouse <数仓文件>"
+        "docs/schema.md 已过期：python -m warehouse.serve.schema_doc --warehouse <数仓文件>"
     )
 
 

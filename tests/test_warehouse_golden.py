@@ -15,11 +15,11 @@ import pytest
 from dedup.records import raw_records, standardise_records
 from sources.contract import load_contract
 from sources.ingest import table_name
-from warehouse.conflicts import build_person_conflicts
-from warehouse.db import write_table
-from warehouse.facts import build_facts
-from warehouse.golden import build_dim_person
-from warehouse.returnee import build_returnee_evidence, build_returnee_status
+from warehouse.serve.conflicts import build_person_conflicts
+from warehouse.serve.facts import build_facts
+from warehouse.serve.golden import build_dim_person
+from warehouse.serve.returnee import build_returnee_evidence, build_returnee_status
+from warehouse.store.db import write_table
 
 DELIVERED = {
     "social_insurance": "2026-11-21",
@@ -60,7 +60,7 @@ def build_warehouse(path: Path, rows: dict[str, list[dict]], persons: dict[str, 
             )
             frame = frame.with_columns(
                 pl.lit(spec.name).alias("source"),
-                pl.lit(DELIVERED[spec.name]).alias("delivery_date"),
+                pl.lit(DELIVERED.get(spec.name)).alias("delivery_date"),
                 pl.lit(file_spec.name).alias("file"),
                 pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("line_no"),
                 pl.concat_str([pl.col(f) for f in file_spec.key_fields], separator="|").alias("record_key"),

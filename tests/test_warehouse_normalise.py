@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from warehouse import normalise as nz
-from warehouse.privacy import is_citizen_id
+from warehouse.serve import normalise as nz
+from warehouse.serve.privacy import is_citizen_id
 
 
 def _s(*values: str | None) -> pl.Series:

@@ -9,8 +9,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from warehouse.db import write_table
-from warehouse.policy import PolicyError, build_policy_push, compile_rule, load_policies, parse_policy
+from warehouse.serve.policy import PolicyError, build_policy_push, compile_rule, load_policies, parse_policy
+from warehouse.store.db import write_table
 
 # Every profile column a policy reads or shows, with its type.
 PROFILE_SCHEMA: dict[str, pl.DataType] = {

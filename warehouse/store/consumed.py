@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
-from sources.contract import load_contract
-from sources.deliveries import Delivery, discover
-from warehouse.db import connect, table_exists
+from warehouse.store.db import connect, table_exists
 
 
-def pending_deliveries(landing: Path, published: Path) -> list[str]:
-    """Delivery ids (`source/date`) that are complete in the landing area but not yet consumed."""
-    found = discover(landing, load_contract())
-    ids = sorted(d.delivery_id if isinstance(d, Delivery) else f"{d[0]}/{d[1]}" for d in found)
+def unconsumed(delivery_ids: Iterable[str], published: Path) -> list[str]:
+    """The delivery ids (`source/date`) the published warehouse has not recorded, sorted."""
+    ids = sorted(delivery_ids)
     if not published.is_file():
         return ids
     with connect(published, read_only=True) as con:

@@ -7,9 +7,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from dedup.identity import HISTORY_SCHEMA
-from warehouse.db import query, scalar, table_exists, write_table
-from warehouse.publish import attach_previous
+from warehouse.store.db import query, scalar, table_exists, write_table
+from warehouse.store.previous import attach_previous
 
 
 def previous_identity(con: duckdb.DuckDBPyConnection, published: Path) -> tuple[pl.DataFrame, int]:
@@ -36,11 +35,10 @@ def write_identity(
         """
     )
     con.execute(f"CREATE OR REPLACE TABLE person_id_sequence AS SELECT {int(next_seq)}::BIGINT AS next_seq")
-    history_columns = ", ".join(f"{k} VARCHAR" for k in HISTORY_SCHEMA)
-    con.execute(f"CREATE TABLE IF NOT EXISTS person_id_history ({history_columns}, recorded_at TIMESTAMP)")
+    con.register("_events", events.to_arrow())
+    con.execute("CREATE TABLE IF NOT EXISTS person_id_history AS SELECT *, now() AS recorded_at FROM _events LIMIT 0")
     if table_exists(con, "prev.main.person_id_history"):
         con.execute("DELETE FROM person_id_history")
         con.execute("INSERT INTO person_id_history SELECT * FROM prev.main.person_id_history")
-    con.register("_events", events.to_arrow())
     con.execute("INSERT INTO person_id_history SELECT *, now() FROM _events")
     con.unregister("_events")

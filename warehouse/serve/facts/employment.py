@@ -10,11 +10,11 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from warehouse import normalise as nz
-from warehouse.context import RESTRICTED
-from warehouse.db import query, write_table
-from warehouse.facts.frames import person_rows
-from warehouse.facts.insurance import ACTIVE
+from warehouse.serve import normalise as nz
+from warehouse.serve.context import RESTRICTED
+from warehouse.serve.facts.frames import person_rows
+from warehouse.serve.facts.insurance import ACTIVE
+from warehouse.store.db import query, write_table
 
 VALID_USCC = r"^[0-9A-Z]{18}$"
 SOE_STATUS = {"active": "在职", "left": "离职", "retired": "退休"}

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import duckdb
 
-from warehouse.context import RESTRICTED
-from warehouse.db import scalar
+from warehouse.serve.context import RESTRICTED
+from warehouse.store.db import scalar
 
 DESCRIPTIONS = {
     "two_valid_ids": "同一人员有多个有效身份证号",

@@ -6,7 +6,7 @@ import datetime as dt
 
 import duckdb
 
-from warehouse.db import scalar
+from warehouse.store.db import scalar
 
 RESTRICTED = "restricted"  # unmasked golden records, facts, profiles and pushes
 ANALYST = "analyst"  # what analysts query: masked tables and statistics views

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.context import ANALYST
-from warehouse.report import render_report
+from warehouse.serve.context import ANALYST
+from warehouse.serve.report import render_report
 
 # Large tables split where analysts usually filter.
 PARTITIONS: dict[str, str] = {"policy_push": "policy_id", "fact_employment": "source"}

@@ -18,10 +18,10 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from warehouse import normalise as nz
-from warehouse.context import RESTRICTED
-from warehouse.db import scalar
-from warehouse.facts.frames import person_rows
+from warehouse.serve import normalise as nz
+from warehouse.serve.context import RESTRICTED
+from warehouse.serve.facts.frames import person_rows
+from warehouse.store.db import scalar
 
 STATUS_LABELS = {
     "certified": "已认证",

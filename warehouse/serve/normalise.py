@@ -105,7 +105,7 @@ def clean_text(s: pl.Series) -> pl.Series:
 @functools.cache
 def load_districts() -> pl.DataFrame:
     """Chongqing's districts and counties: `code`, `name`, `aliases` (`;`-separated)."""
-    source = resources.files("warehouse") / "data" / "cq_districts.csv"
+    source = resources.files("warehouse.serve") / "data" / "cq_districts.csv"
     with source.open("rb") as f:
         return pl.read_csv(f, infer_schema=False)
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from warehouse.db import table_exists
+from warehouse.store.db import table_exists
 
 ACTIONS = ("confirm", "merge", "split", "different", "undo")
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
-from warehouse import normalise as nz
-from warehouse.context import RESTRICTED, priority_sql
-from warehouse.db import query, scalar
-from warehouse.facts.frames import person_rows
+from warehouse.serve import normalise as nz
+from warehouse.serve.context import RESTRICTED, priority_sql
+from warehouse.serve.facts.frames import person_rows
+from warehouse.store.db import query, scalar
 
 # Orderings: the smallest key wins. `days_ago` counts back from 2100 so "newest first" sorts ascending.
 BY_PRIORITY = "source_rank, days_ago, record_uid"

@@ -6,7 +6,7 @@ import json
 
 import duckdb
 
-from warehouse.db import query, scalar, table_exists
+from warehouse.store.db import query, scalar, table_exists
 
 STAGES_DDL = "CREATE TABLE IF NOT EXISTS run_stages (run_id VARCHAR, stage VARCHAR, seconds DOUBLE, counts JSON)"
 RUN_LOG_DDL = """

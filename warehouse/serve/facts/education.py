@@ -5,10 +5,10 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from warehouse import normalise as nz
-from warehouse.context import RESTRICTED
-from warehouse.db import write_table
-from warehouse.facts.frames import institutions, person_rows
+from warehouse.serve import normalise as nz
+from warehouse.serve.context import RESTRICTED
+from warehouse.serve.facts.frames import institutions, person_rows
+from warehouse.store.db import write_table
 
 # Per source: output name → bronze column.
 BRONZE_FIELDS: dict[str, dict[str, str]] = {

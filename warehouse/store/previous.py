@@ -8,13 +8,24 @@ unchanged profiles are reused. `returnees run --full` switches all of this off.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import polars as pl
 
-from dedup.records import Refresh
-from warehouse.db import query, table_exists
+from warehouse.store.db import query, table_exists
 
 BOOKKEEPING = ("quarantine", "deliveries", "file_counts")
+
+
+def attach_previous(con: duckdb.DuckDBPyConnection, published: Path) -> bool:
+    """Attach the last published warehouse read-only as `prev`; False when there is none."""
+    if not published.is_file():
+        return False
+    attached = {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
+    if "prev" not in attached:
+        con.execute(f"ATTACH '{published}' AS prev (READ_ONLY)")
+    return True
 
 
 def previous_delivery_dates(con: duckdb.DuckDBPyConnection, source: str) -> set[str] | None:
@@ -45,15 +56,19 @@ def previous_record_keys(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
     return query(con, "SELECT record_uid, raw_hash FROM prev.main.records")
 
 
-def write_records(con: duckdb.DuckDBPyConnection, raw: pl.DataFrame, refresh: Refresh) -> None:
+def write_records(con: duckdb.DuckDBPyConnection, raw: pl.DataFrame, fresh: pl.DataFrame, kept: pl.DataFrame) -> None:
     """Write `records` sorted by `record_uid`: the fresh rows, and each kept row with its current
     lineage and raw values and the last run's standardised values (joined inside DuckDB, so the
-    unchanged million rows never travel through Python)."""
-    columns = ", ".join(f'"{c}"' for c in refresh.fresh.columns)
-    standardised = [c for c in refresh.fresh.columns if c not in raw.columns]
+    unchanged million rows never travel through Python).
+
+    `fresh`: new and changed rows, standardised now, sorted by `record_uid`; `kept`: `record_uid`,
+    `raw_hash` of the unchanged rows, whose standardised values are last run's.
+    """
+    columns = ", ".join(f'"{c}"' for c in fresh.columns)
+    standardised = [c for c in fresh.columns if c not in raw.columns]
     carried = ", ".join(f'p."{c}"' for c in standardised)
-    kept_rows = raw.join(refresh.kept, on=["record_uid", "raw_hash"], how="semi")
-    con.register("_fresh", refresh.fresh.to_arrow())
+    kept_rows = raw.join(kept, on=["record_uid", "raw_hash"], how="semi")
+    con.register("_fresh", fresh.to_arrow())
     con.register("_kept", kept_rows.to_arrow())
     try:
         kept = f"SELECT r.*, {carried} FROM _kept r JOIN prev.main.records p USING (record_uid, raw_hash)"

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import duckdb
 
-from warehouse.context import ANALYST, RESTRICTED, ensure_schemas
-from warehouse.db import scalar
-from warehouse.dictionary import apply_comments
-from warehouse.normalise import country_names
+from warehouse.serve.context import ANALYST, RESTRICTED, ensure_schemas
+from warehouse.serve.dictionary import apply_comments
+from warehouse.serve.normalise import country_names
+from warehouse.store.db import scalar
 
 R = RESTRICTED
 

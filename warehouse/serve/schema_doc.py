@@ -1,6 +1,6 @@
 """Generate the schema reference (`docs/schema.md`) from the comments in a built warehouse.
 
-python -m warehouse.schema_doc --warehouse data/demo/warehouse.duckdb --out docs/schema.md
+python -m warehouse.serve.schema_doc --warehouse data/demo/warehouse.duckdb --out docs/schema.md
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.context import ANALYST, RESTRICTED
-from warehouse.db import connect
+from warehouse.serve.context import ANALYST, RESTRICTED
+from warehouse.store.db import connect
 
 SCHEMAS = {
     ANALYST: "分析人员使用的表与视图。个人信息已脱敏：身份证号为前6位+`********`+后4位，手机号为前3位+`****`+后4位，"
@@ -29,7 +29,7 @@ def render_schema_doc(con: duckdb.DuckDBPyConnection) -> str:
     lines = [
         "# 数仓结构参考",
         "",
-        "本文件由 `python -m warehouse.schema_doc` 根据数仓中的 `COMMENT ON` 注释生成，请勿手工修改。",
+        "本文件由 `python -m warehouse.serve.schema_doc` 根据数仓中的 `COMMENT ON` 注释生成，请勿手工修改。",
         "",
     ]
     for schema, intro in SCHEMAS.items():
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     """Write the schema reference of a built warehouse."""
     parser = argparse.ArgumentParser(description="根据数仓注释生成结构参考文档")
     parser.add_argument("--warehouse", required=True)
-    parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "docs" / "schema.md"))
+    parser.add_argument("--out", default=str(Path(__file__).resolve().parents[2] / "docs" / "schema.md"))
     args = parser.parse_args(argv)
     with connect(Path(args.warehouse), read_only=True) as con:
         text = render_schema_doc(con)

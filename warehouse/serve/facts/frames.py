@@ -6,7 +6,7 @@ import duckdb
 import polars as pl
 
 from dedup.standardise import load_institutions
-from warehouse.db import query
+from warehouse.store.db import query
 
 
 def person_rows(

@@ -1,4 +1,4 @@
-"""The policy library (`warehouse/policies/*.yaml`) and its evaluation over `person_profile`.
+"""The policy library (`warehouse/serve/policies/*.yaml`) and its evaluation over `person_profile`.
 
 Each YAML file is one measure: its source document, and conditions over profile columns, each
 with the clause it comes from and the evidence that proves it. A condition's `rule` is a small
@@ -22,9 +22,9 @@ import duckdb
 import polars as pl
 import yaml
 
-from warehouse.context import RESTRICTED
-from warehouse.db import scalar, write_table
-from warehouse.dictionary import column_label
+from warehouse.serve.context import RESTRICTED
+from warehouse.serve.dictionary import column_label
+from warehouse.store.db import scalar, write_table
 
 OPERATORS = {"=": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">=", "in": "IN", "not_in": "NOT IN"}
 STATUS_LABELS = {"eligible": "符合", "needs_evidence": "需补充材料", "not_eligible": "不符合"}
@@ -151,7 +151,7 @@ def parse_policy(text: str, file: str = "") -> Policy:
 
 def load_policies() -> list[Policy]:
     """Every policy of the library, ordered by file name."""
-    folder = resources.files("warehouse") / "policies"
+    folder = resources.files("warehouse.serve") / "policies"
     files = sorted((p for p in folder.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name)
     policies = [parse_policy(p.read_text(encoding="utf-8"), p.name) for p in files]
     if len({p.id for p in policies}) != len(policies):

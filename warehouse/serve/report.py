@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import duckdb
 from jinja2 import Environment
 
-from warehouse.context import ANALYST, SOURCE_LABELS
+from warehouse.serve.context import ANALYST, SOURCE_LABELS
 
 PALETTE = {"eligible": "#2e7d32", "needs_evidence": "#f9a825", "not_eligible": "#bdbdbd"}
 BAR = "#1f5fa8"

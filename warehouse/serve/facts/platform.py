@@ -6,10 +6,10 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from warehouse import normalise as nz
-from warehouse.context import RESTRICTED
-from warehouse.db import write_table
-from warehouse.facts.frames import person_rows, related_rows
+from warehouse.serve import normalise as nz
+from warehouse.serve.context import RESTRICTED
+from warehouse.serve.facts.frames import person_rows, related_rows
+from warehouse.store.db import write_table
 
 LIUCHUANG = "留学人员回国创业创新支持计划"  # 重庆市留学人员回国创业创新支持计划（留创计划）
 FUNDED = "已资助"

@@ -21,9 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-import duckdb
-
-from warehouse.db import connect, table_exists
+from warehouse.store.db import connect, table_exists
 
 # Tables every consumer of the published warehouse relies on: the contract output and the
 # bookkeeping the next run and the sensor read.
@@ -103,16 +101,6 @@ def remove_stale_builds(published: Path, keep: Path) -> list[str]:
                 stale.unlink(missing_ok=True)
                 removed.append(stale.name)
     return removed
-
-
-def attach_previous(con: duckdb.DuckDBPyConnection, published: Path) -> bool:
-    """Attach the last published warehouse read-only as `prev`; False when there is none."""
-    if not published.is_file():
-        return False
-    attached = {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
-    if "prev" not in attached:
-        con.execute(f"ATTACH '{published}' AS prev (READ_ONLY)")
-    return True
 
 
 def _fsync(path: Path, flags: int = os.O_RDONLY) -> None:

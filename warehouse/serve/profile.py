@@ -12,9 +12,9 @@ import datetime as dt
 
 import duckdb
 
-from warehouse.context import RESTRICTED, priority_sql, reference_date
-from warehouse.db import scalar
-from warehouse.normalise import country_names
+from warehouse.serve.context import RESTRICTED, priority_sql, reference_date
+from warehouse.serve.normalise import country_names
+from warehouse.store.db import scalar
 
 DEGREE_RANK_SQL = "CASE degree WHEN '博士' THEN 3 WHEN '硕士' THEN 2 WHEN '学士' THEN 1 WHEN '无' THEN 0 END"
 TIER_RANK_SQL = "CASE institution_tier WHEN 'top50' THEN 1 WHEN 'top100' THEN 2 WHEN 'top200' THEN 3 ELSE 4 END"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import duckdb
 
-from warehouse.context import ensure_schemas
-from warehouse.facts.archive import build_fact_archive
-from warehouse.facts.education import build_fact_education
-from warehouse.facts.employment import build_employment
-from warehouse.facts.fx import build_fact_fx_study
-from warehouse.facts.insurance import build_fact_insurance, insurance_rows
-from warehouse.facts.platform import build_platform_facts
+from warehouse.serve.context import ensure_schemas
+from warehouse.serve.facts.archive import build_fact_archive
+from warehouse.serve.facts.education import build_fact_education
+from warehouse.serve.facts.employment import build_employment
+from warehouse.serve.facts.fx import build_fact_fx_study
+from warehouse.serve.facts.insurance import build_fact_insurance, insurance_rows
+from warehouse.serve.facts.platform import build_platform_facts
 
 
 def build_facts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

@@ -1,0 +1,37 @@
+"""`returnees run`: the nightly Dagster job, headless, in this process."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def _run(args: argparse.Namespace) -> int:
+    from returnees.runner import RunFailed, run_nightly
+
+    try:
+        summary = run_nightly(
+            Path(args.landing),
+            Path(args.warehouse),
+            memory_limit=args.memory_limit,
+            threads=args.threads,
+            full=args.full,
+        )
+    except RunFailed as exc:
+        print(f"运行失败：{exc}", file=sys.stderr)
+        return 1
+    print(summary)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `run` to the CLI."""
+    run = sub.add_parser("run", help="无界面运行与夜间调度相同的 Dagster 作业")
+    run.add_argument("--landing", required=True)
+    run.add_argument("--warehouse", required=True)
+    run.add_argument("--memory-limit", default=os.environ.get("RETURNEES_DUCKDB_MEMORY", "4GB"))
+    run.add_argument("--threads", type=int, default=int(os.environ.get("RETURNEES_DUCKDB_THREADS", "2")))
+    run.add_argument("--full", action="store_true", help="不沿用上次结果，从全部当前交付重建（人员编号保持不变）")
+    run.set_defaults(func=_run)
