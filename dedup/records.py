@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from dedup import standardise as std
+from dedup.standardise.version import standardise_version
 
 # Per source: canonical raw field -> bronze column (missing ones are null).
 RAW_FIELDS: dict[str, dict[str, str]] = {
@@ -111,8 +112,6 @@ RAW_COLUMNS = [
     "district_raw",
 ]
 
-# Bump when standardisation changes, so that unchanged raw rows are standardised again.
-STANDARDISE_VERSION = "2026.11-6"
 LINEAGE_COLUMNS = ["source", "record_key", "delivery_date", "file", "line_no"]
 
 SEX_CODES = {
@@ -163,7 +162,7 @@ def raw_records(bronze: dict[str, pl.DataFrame]) -> pl.DataFrame:
         return pl.DataFrame(schema=schema)
     return pl.concat(parts).with_columns(
         pl.concat_str(
-            [pl.lit(STANDARDISE_VERSION), *[pl.col(c).fill_null("\x00") for c in RAW_COLUMNS]], separator="\x1f"
+            [pl.lit(standardise_version()), *[pl.col(c).fill_null("\x00") for c in RAW_COLUMNS]], separator="\x1f"
         )
         .hash(seed=11)
         .alias("raw_hash")

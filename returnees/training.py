@@ -9,10 +9,10 @@ from dedup.groups import profiles, with_matching_fields
 from dedup.records import raw_records, standardise_records
 from sources.contract import load_contract
 from sources.ingest import load_source
-from warehouse.store.db import DEFAULT_SETTINGS, DuckDBSettings, connect
+from warehouse.store.db import DuckDBSettings, connect
 
 
-def train_model(landing: Path, out: Path = model.MODEL_PATH, settings: DuckDBSettings = DEFAULT_SETTINGS) -> Path:
+def train_model(landing: Path, out: Path = model.MODEL_PATH, settings: DuckDBSettings | None = None) -> Path:
     """Ingest and standardise `landing` in memory, train, and write the model JSON to `out`."""
     bronze = {}
     for spec in load_contract().values():

@@ -13,7 +13,8 @@ import duckdb
 
 TABLE_DOCS: dict[str, str] = {
     "dim_person": "人员黄金记录：每名人员一行，各属性按存活规则选取，并注明提供该值的来源与记录（未脱敏，受限访问）",
-    "person": "人员黄金记录（脱敏）：每名人员一行；身份证号、手机号、姓名已脱敏，不含邮箱、护照号等联系方式原文",
+    "person": "人员（分析库）：每名人员一行，只有假名化的人员编号、性别、出生年份、所在区县与留学回国身份；"
+    "不含姓名、证件号、联系方式、出生日期及其他可识别个人的信息",
     "person_conflicts": "人员属性冲突：每名人员每类冲突一行，列出各来源不一致的取值，供数据管理员核查",
     "returnee_evidence": "留学回国证据：每条来源断言一行"
     "（学历认证书、调查填报、系统登记、档案、外汇留学业务、否认留学）",
@@ -30,7 +31,6 @@ TABLE_DOCS: dict[str, str] = {
     "dim_employer": "用人单位：每个统一社会信用代码一行（名称、单位性质及判定依据、登记地区县）",
     "person_profile": "人员数字画像：每名人员一行，"
     "含学历、留学、回国、职称、单位、参保、创业、成果、申报等标签及完整度",
-    "talent_library": "人才库：留学回国人员（有留学证据者）的数字画像及脱敏基本信息",
     "dim_policy": "政策库：每项政策措施一行（名称、发文机关、文件、文号、条款是否已核对）",
     "dim_policy_condition": "政策条件：每项政策每个条件一行（条款、所需证明材料、判定规则及其 SQL）",
     "policy_push": "政策推送：每名人才库人员每项政策一行，判定为符合/需补充材料/不符合并说明理由",
@@ -39,8 +39,16 @@ TABLE_DOCS: dict[str, str] = {
     "stats_by_district": "年度统计：人才库按所在区县分布（未填报时取单位登记地）",
     "stats_by_return_year": "年度统计：人才库按回国年份分布（含学位构成与已认证人数）",
     "stats_by_employer_kind": "年度统计：人才库按单位性质分布",
-    "stats_policy_push": "统计：各政策推送结果人数",
+    "stats_policy_push": "统计：各政策推送结果人数（每项政策一行）",
+    "stats_overview": "统计：人员、人才库与已认证人数",
+    "stats_by_returnee_status": "统计：人员按留学回国身份分布",
+    "stats_by_source": "统计：各来源覆盖的人员数",
+    "stats_person_conflicts": "统计：各类人员属性冲突涉及的人数",
+    "run_info": "本文件由哪次运行生成（与数仓文件的 run_id 相同）",
 }
+
+SUPPRESSION_NOTE = "；少于5人的计数，以及可据以推算出它的计数，为空值（显示为<5）"
+TABLE_DOCS.update({name: doc + SUPPRESSION_NOTE for name, doc in TABLE_DOCS.items() if name.startswith("stats_")})
 
 COLUMN_DOCS: dict[str, str] = {
     # persons and provenance
@@ -266,11 +274,17 @@ COLUMN_DOCS: dict[str, str] = {
     "bachelors": "其中学士",
     "certified": "其中已认证",
     "returned_last_5y": "其中近5年回国",
+    "eligible": "符合的人数",
+    "needs_evidence": "需补充材料的人数",
+    "not_eligible": "不符合的人数",
+    # the run
+    "run_id": "运行编号（Dagster run id）",
+    "as_of": "统计日期（最新当前交付日）",
+    "built_at": "生成时间",
 }
 
 TABLE_COLUMN_DOCS: dict[tuple[str, str], str] = {
     ("policy_push", "status"): "判定结果（eligible 符合 / needs_evidence 需补充材料 / not_eligible 不符合）",
-    ("stats_policy_push", "status"): "判定结果（eligible 符合 / needs_evidence 需补充材料 / not_eligible 不符合）",
     ("fact_title", "record_uid"): "专业技术平台记录编号",
     ("fact_application", "status"): "申报状态（已提交、单位审核、主管部门审核、专家评审、已资助、未通过）",
     ("fact_employment", "record_count"): "合并的来源记录数（社保按人员与单位合并各险种）",
@@ -285,6 +299,9 @@ TABLE_COLUMN_DOCS: dict[tuple[str, str], str] = {
     ("fact_achievement", "title"): "成果名称",
     ("dim_policy_condition", "document"): "条件所依据的政策文件",
     ("stats_by_district", "district"): "所在区县（未填报时取单位登记地区县）",
+    ("person", "district"): "所在区县（黄金记录；分析库中唯一的地点信息）",
+    ("stats_by_source", "source"): "来源系统",
+    ("stats_person_conflicts", "description"): "冲突说明（各类冲突的固定说明文字）",
     ("person_profile", "sex"): "性别（M 男 / F 女，取黄金记录）",
 }
 
@@ -306,27 +323,40 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def apply_comments(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> None:
-    """`COMMENT ON` a table or view and each of its columns; raise if any lacks documentation."""
-    kind = (
-        "VIEW"
-        if con.execute(
-            "SELECT count(*) FROM duckdb_views() WHERE schema_name = ? AND view_name = ?", [schema, name]
-        ).fetchall()[0][0]
-        else "TABLE"
-    )
+def apply_comments(con: duckdb.DuckDBPyConnection, schema: str, name: str, catalog: str | None = None) -> None:
+    """`COMMENT ON` a table or view and each of its columns; raise if any lacks documentation.
+
+    `catalog` names an attached database (the analyst file); by default the connection's own.
+    """
+    database = catalog or con.execute("SELECT current_database()").fetchall()[0][0]
+    where = "database_name = ? AND schema_name = ?"
+    is_view = con.execute(
+        f"SELECT count(*) FROM duckdb_views() WHERE {where} AND view_name = ?", [database, schema, name]
+    ).fetchall()[0][0]
+    qualified = f'"{database}"."{schema}"."{name}"'
     if name not in TABLE_DOCS:
         raise KeyError(f"表 {schema}.{name} 没有说明")
-    con.execute(f"COMMENT ON {kind} {schema}.{name} IS {_quote(TABLE_DOCS[name])}")
+    con.execute(f"COMMENT ON {'VIEW' if is_view else 'TABLE'} {qualified} IS {_quote(TABLE_DOCS[name])}")
     columns = [
         r[0]
         for r in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
-            [schema, name],
+            f"SELECT column_name FROM duckdb_columns() WHERE {where} AND table_name = ? ORDER BY column_index",
+            [database, schema, name],
         ).fetchall()
     ]
     missing = [c for c in columns if column_doc(name, c) is None]
     if missing:
         raise KeyError(f"{schema}.{name} 的列没有说明：{', '.join(missing)}")
     for column in columns:
-        con.execute(f'COMMENT ON COLUMN {schema}.{name}."{column}" IS {_quote(column_doc(name, column))}')
+        con.execute(f'COMMENT ON COLUMN {qualified}."{column}" IS {_quote(column_doc(name, column))}')
+
+
+def comment_schema(con: duckdb.DuckDBPyConnection, schema: str) -> None:
+    """`apply_comments` to every table of a schema of the connection's own database."""
+    tables = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = ?"
+        " ORDER BY table_name",
+        [schema],
+    ).fetchall()
+    for (name,) in tables:
+        apply_comments(con, schema, name)
