@@ -40,6 +40,8 @@ TABLE_DOCS: dict[str, str] = {
     "stats_by_return_year": "年度统计：人才库按回国年份分布（含学位构成与已认证人数）",
     "stats_by_employer_kind": "年度统计：人才库按单位性质分布",
     "stats_policy_push": "统计：各政策推送结果人数",
+    "policy_push_events": "政策推送事件：每名人员每项政策每次状态变化一行（新符合、需补充材料、不再符合），"
+    "逐夜累积，同一变化只告知一次；含联系方式的推送消息由 returnees export push 导出，不进入分析库",
 }
 
 COLUMN_DOCS: dict[str, str] = {
@@ -230,17 +232,41 @@ COLUMN_DOCS: dict[str, str] = {
     "full_time_in_cq": "是否已全职在渝（在渝参保缴费或核实就业为是，否则为空）",
     "in_chongqing": "是否在渝就业或居住（单位在渝或填报了重庆区县为是，否则为空）",
     "tags": "画像标签",
+    "outside_civil_service": "是否不属于公务员及参照公务员管理人员"
+    "（单位为机关为否；企业或创业者为是；事业单位等无法判断为空）",
+    "national_programme_funded": "是否已入选国家级留学回国人才计划"
+    "（平台申报记录中获资助的中国留学人员回国创业启动支持计划）",
+    "liuchuang_last_grant_year": "最近一次获留创计划资助的年度",
+    "award_since_grant": "获留创计划资助后是否取得市级及以上获奖成果（有为是，否则为空）",
+    "employer_insured_persons": "当前单位在本库中参保缴费的人数（只含本库人员，是下限）",
+    "employer_si_since": "当前单位在本库中最早的参保日期",
+    "employer_si_years": "当前单位自最早参保以来的整年数（截至统计日期）",
+    "employer_pays_si": "当前单位是否有人参保缴费（本库可见；有参保记录但均已停缴为否）",
+    "pre_departure_contributions": "出国前是否已参加职工基本养老或医疗保险（首次参保早于出国时间为是，否则为空）",
     # policies
     "policy_id": "政策编号",
     "policy_name": "政策简称",
     "full_name": "政策全称",
     "benefit": "支持内容",
     "issuer": "发文机关",
-    "document": "政策文件",
-    "document_number": "文号（未核实时为空）",
-    "clauses_verified": "条款是否已与文件原文核对",
+    "document": "政策文件（标题）",
+    "document_number": "文号（原文未载文号时为空）",
+    "document_date": "发文日期（原文未载明时为空）",
+    "benefit_source": "支持内容所依据的文件与条款",
+    "apply_at": "申请渠道与时间",
+    "quote": "条件所依据的原文（多段以……连接）",
+    "judged_by": "判定方式（data 由数据判定 / evidence 只能凭材料或评审认定）",
+    "data_source": "规则所用的数据及其来源",
+    "unknown_conditions": "数据无法判定、需材料证明的条件",
+    "event_id": "事件编号（运行、人员、政策与变化的摘要，供通知服务去重）",
+    "run_id": "发现该变化的运行编号",
+    "run_seq": "发现该变化的运行序号（逐次递增，用于取最近一次告知的状态）",
+    "change": "变化（newly_eligible 新符合 / now_needs_evidence 需补充材料 / no_longer_eligible 不再符合）",
+    "change_label": "变化（中文）",
+    "previous_status": "此前告知的判定结果（从未告知为空）",
+    "clauses_verified": "条款是否已与文件原文核对（每个条件都引用原文且引文在原文中找到）",
     "condition_count": "条件数",
-    "materials": "需申请人另行提供、数据无法核查的条件",
+    "materials": "申报材料（摘自原文）",
     "policy_file": "政策库中的 YAML 文件",
     "condition_id": "条件编号",
     "seq": "条件顺序",
@@ -270,6 +296,10 @@ COLUMN_DOCS: dict[str, str] = {
 
 TABLE_COLUMN_DOCS: dict[tuple[str, str], str] = {
     ("policy_push", "status"): "判定结果（eligible 符合 / needs_evidence 需补充材料 / not_eligible 不符合）",
+    ("policy_push_events", "status"): "本次判定结果（eligible / needs_evidence / not_eligible；"
+    "not_evaluated 已不在人才库）",
+    ("dim_policy_condition", "basis"): "原文未写明的事实的出处（有此项的政策不能标为已核对）",
+    ("policy_push_events", "as_of_date"): "统计日期（发现该变化的运行的最新当前交付日）",
     ("stats_policy_push", "status"): "判定结果（eligible 符合 / needs_evidence 需补充材料 / not_eligible 不符合）",
     ("fact_title", "record_uid"): "专业技术平台记录编号",
     ("fact_application", "status"): "申报状态（已提交、单位审核、主管部门审核、专家评审、已资助、未通过）",
