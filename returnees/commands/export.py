@@ -53,6 +53,20 @@ def _liuchuang_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _yearly_stats(args: argparse.Namespace) -> int:
+    from warehouse.serve.yearly_stats import read_yearly_stats, write_yearly_stats_xlsx
+    from warehouse.store.db import connect
+
+    if _missing(args.warehouse):
+        return 1
+    with connect(Path(args.warehouse), read_only=True) as con:
+        cells, totals = read_yearly_stats(con)
+    path = write_yearly_stats_xlsx(cells, totals, Path(args.out))
+    years = "、".join(str(y) for y in totals["survey_year"]) or "无"
+    print(f"调查年度 {years}：{cells.height} 格（小于5的人数不公布）→ {path}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `export` and its subcommands to the CLI."""
     export = sub.add_parser("export", help="从已发布的数仓导出推送消息、留创计划汇总表和年度统计")
@@ -70,3 +84,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     summary.add_argument("--district", help="只含该区县（单位登记地，如 渝北区）")
     summary.add_argument("--out", required=True, help="输出的 xlsx 文件")
     summary.set_defaults(func=_liuchuang_summary)
+
+    yearly = kinds.add_parser("yearly-stats", help="留学人员信息统计调查的年度统计（xlsx；小于5的人数不公布）")
+    yearly.add_argument("--warehouse", required=True)
+    yearly.add_argument("--out", required=True, help="输出的 xlsx 文件")
+    yearly.set_defaults(func=_yearly_stats)

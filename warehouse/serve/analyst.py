@@ -13,6 +13,7 @@ import duckdb
 from warehouse.serve.context import ANALYST, RESTRICTED, ensure_schemas
 from warehouse.serve.dictionary import apply_comments
 from warehouse.serve.normalise import country_names
+from warehouse.serve.yearly_stats import build_yearly_stats
 from warehouse.store.db import scalar
 
 R = RESTRICTED
@@ -173,6 +174,7 @@ def build_analyst_schema(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             con.execute(f"CREATE VIEW {ANALYST}.{name} AS {select}")
         for name in (*TABLES, *VIEWS):
             apply_comments(con, ANALYST, name)
+        build_yearly_stats(con)  # suppressed statistics of the survey, computed in polars
         restricted = con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE schema_name = ? ORDER BY table_name", [RESTRICTED]
         ).fetchall()

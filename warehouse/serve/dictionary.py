@@ -40,6 +40,9 @@ TABLE_DOCS: dict[str, str] = {
     "stats_by_return_year": "年度统计：人才库按回国年份分布（含学位构成与已认证人数）",
     "stats_by_employer_kind": "年度统计：人才库按单位性质分布",
     "stats_policy_push": "统计：各政策推送结果人数",
+    "stats_yearly": "年度统计（留学人员信息统计调查）：每个调查年度按留学国家、学位、区县、回国年份、单位性质的人数"
+    "及与上年比较；小于5的人数不公布",
+    "stats_yearly_total": "年度统计（留学人员信息统计调查）：每个调查年度的填报人数及与上年比较；小于5的人数不公布",
     "policy_push_events": "政策推送事件：每名人员每项政策每次状态变化一行（新符合、需补充材料、不再符合），"
     "逐夜累积，同一变化只告知一次；含联系方式的推送消息由 returnees export push 导出，不进入分析库",
 }
@@ -292,12 +295,22 @@ COLUMN_DOCS: dict[str, str] = {
     "bachelors": "其中学士",
     "certified": "其中已认证",
     "returned_last_5y": "其中近5年回国",
+    "survey_year": "调查年度（调查表所属年度）",
+    "dimension": "分类（study_country、degree、district、return_year、employer_kind）",
+    "dimension_label": "分类（中文）",
+    "previous_returnees": "上年人数（上年不公布或为0时为空）",
+    "change_pct": "增减（%，两年人数都公布时给出）",
 }
 
 TABLE_COLUMN_DOCS: dict[tuple[str, str], str] = {
     ("policy_push", "status"): "判定结果（eligible 符合 / needs_evidence 需补充材料 / not_eligible 不符合）",
     ("policy_push_events", "status"): "本次判定结果（eligible / needs_evidence / not_eligible；"
     "not_evaluated 已不在人才库）",
+    ("stats_yearly", "category"): "类别（国家、学位、区县、回国年份或单位性质；未知为无法确定）",
+    ("stats_yearly", "change"): "较上年增减（两年人数都公布时给出）",
+    ("stats_yearly_total", "change"): "较上年增减（两年人数都公布时给出）",
+    ("stats_yearly", "returnees"): "人数（小于5或为防推算而隐去时为空）",
+    ("stats_yearly_total", "returnees"): "填报人数（小于5时为空）",
     ("dim_policy_condition", "basis"): "原文未写明的事实的出处（有此项的政策不能标为已核对）",
     ("policy_push_events", "as_of_date"): "统计日期（发现该变化的运行的最新当前交付日）",
     ("stats_policy_push", "status"): "判定结果（eligible 符合 / needs_evidence 需补充材料 / not_eligible 不符合）",

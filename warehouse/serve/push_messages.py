@@ -4,9 +4,9 @@ service (the 渝快办 message centre) to send.
 A message lists, per policy whose status changed in the run (`policy_push_events`): the change,
 why (the conditions the data shows met, still to prove, or no longer met), what to submit (the
 evidence still missing, else the application materials), the benefit with its document and where
-to apply; the JSONL line carries each of these as fields, with the materials always. Messages carry contact data (name, ID or passport
-number, mobile, e-mail) from `dim_person`: they are written only to the folder the operator names,
-never into the warehouse's analyst file or its Parquet export.
+to apply; the JSONL line carries each of these as fields, with the materials always. Messages
+carry contact data (name, ID or passport number, mobile, e-mail) from `dim_person`: they are
+written only to the folder the operator names, never into the analyst file or its Parquet export.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ import duckdb
 from jinja2 import Environment
 
 from warehouse.serve.context import ANALYST, SOURCE_LABELS
+from warehouse.store.db import table_exists
 
 PALETTE = {"eligible": "#2e7d32", "needs_evidence": "#f9a825", "not_eligible": "#bdbdbd"}
 BAR = "#1f5fa8"
@@ -137,6 +138,21 @@ th { background: #f3f5f8; } td.n { text-align: right; } .note { color: #666; fon
 {% for chart in charts %}
 <h2>{{ chart.title }}</h2><p class="note">{{ chart.note }}</p>{{ chart.svg | safe }}
 {% endfor %}
+{% if yearly %}
+<h2>年度统计（留学人员信息统计调查）</h2>
+<p class="note">{{ yearly.year }} 年调查的填报人员（同一人一年只计一次）
+{%- if yearly.total is not none %}共 {{ "{:,}".format(yearly.total) }} 人{% endif %}，
+与 {{ yearly.year - 1 }} 年比较；小于5的人数不公布（&lt;5），只有一格不公布时另隐去最小的一格；
+每类至多列出前 {{ yearly.limit }} 项。</p>
+{% for dimension in yearly.dimensions %}
+<h3>{{ dimension.label }}</h3>
+<table><tr><th>{{ dimension.label }}</th><th>{{ yearly.year }} 年</th><th>{{ yearly.year - 1 }} 年</th>
+<th>增减</th><th>增减（%）</th></tr>
+{% for r in dimension.rows %}<tr><td>{{ r[0] }}</td><td class="n">{{ r[1] }}</td><td class="n">{{ r[2] }}</td>
+<td class="n">{{ r[3] }}</td><td class="n">{{ r[4] }}</td></tr>{% endfor %}
+</table>
+{% endfor %}
+{% endif %}
 <h2>政策推送</h2>
 <table><tr><th>政策</th><th>符合</th><th>需补充材料</th><th>不符合</th><th>条款已核对</th></tr>
 {% for p in policies %}<tr><td>{{ p.name }}</td><td class="n">{{ p.eligible }}</td>
@@ -157,6 +173,37 @@ th { background: #f3f5f8; } td.n { text-align: right; } .note { color: #666; fon
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
     return con.execute(sql).fetchall()
+
+
+def _count(value: int | None) -> str:
+    return "<5" if value is None else f"{value:,}"
+
+
+def _signed(value: float | None, digits: int = 0) -> str:
+    return "—" if value is None else f"{value:+,.{digits}f}"
+
+
+def yearly_section(con: duckdb.DuckDBPyConnection, limit: int = 12) -> dict | None:
+    """The latest survey year's statistics against the year before (from `stats_yearly`)."""
+    a = ANALYST
+    year = _rows(con, f"SELECT max(survey_year) FROM {a}.stats_yearly")[0][0]
+    if year is None:
+        return None
+    total = _rows(con, f"SELECT returnees FROM {a}.stats_yearly_total WHERE survey_year = {year}")
+    rows = _rows(
+        con,
+        f"""
+        SELECT dimension, dimension_label, category, returnees, previous_returnees, change, change_pct
+        FROM {a}.stats_yearly WHERE survey_year = {year}
+        ORDER BY dimension, returnees DESC NULLS LAST, category
+        """,
+    )
+    dimensions: dict[str, dict] = {}
+    for dimension, label, category, n, previous, change, pct in rows:
+        entry = dimensions.setdefault(dimension, {"label": label, "rows": []})
+        if len(entry["rows"]) < limit:
+            entry["rows"].append((category, _count(n), _count(previous), _signed(change), _signed(pct, 1)))
+    return {"year": year, "total": total[0][0] if total else None, "limit": limit, "dimensions": dimensions.values()}
 
 
 def render_report(con: duckdb.DuckDBPyConnection, run_id: str, as_of: dt.date) -> str:
@@ -219,6 +266,7 @@ def render_report(con: duckdb.DuckDBPyConnection, run_id: str, as_of: dt.date) -
         ),
     ]
     environment = Environment(autoescape=True)
+    yearly = yearly_section(con) if table_exists(con, f"{a}.stats_yearly") else None
     return environment.from_string(TEMPLATE).render(
         as_of=as_of.isoformat(),
         run_id=run_id[:8],
@@ -234,6 +282,7 @@ def render_report(con: duckdb.DuckDBPyConnection, run_id: str, as_of: dt.date) -
             f"SELECT returnee_status_label, count(*) FROM {a}.person GROUP BY ALL ORDER BY 2 DESC",
         ),
         charts=charts,
+        yearly=yearly,
         policies=[
             {"name": p["name"], "verified": p["verified"], **{k: f"{p['counts'].get(k, 0):,}" for k in status_labels}}
             for p in by_policy.values()

@@ -1,6 +1,6 @@
-"""Push as events over generated nights: the first night tells each person once, the second only
-the changes, and a `--full` rerun of the same deliveries tells nothing new; tonight's messages
-(JSONL and CSV) and the 留创计划 summary workbook come from the published warehouse."""
+"""Policies over generated nights: the first night tells each person once, the second only the
+changes, and a `--full` rerun of the same deliveries tells nothing new; tonight's messages (JSONL
+and CSV), the 留创计划 summary workbook and the yearly statistics come from the published warehouse."""
 
 from __future__ import annotations
 
@@ -202,3 +202,22 @@ def test_the_district_filter_keeps_only_that_district(nights: dict[str, Path]) -
     assert f"{district}，{count} 人" in printed
     sheet = pl.read_excel(path, read_options={"header_row": 5}, infer_schema_length=0)
     assert sheet.filter(pl.col("序号").str.contains(r"^\d+$")).height == count
+
+
+def test_the_yearly_statistics_reach_the_report_and_the_workbook(nights: dict[str, Path]) -> None:
+    second = nights["second"]
+    cells = _table(second, "SELECT * FROM analyst.stats_yearly")
+    assert sorted(set(cells["survey_year"])) == [2025, 2026]
+    assert cells["returnees"].drop_nulls().min() >= 5
+    changed = cells.filter((pl.col("survey_year") == 2026) & pl.col("change").is_not_null())
+    assert changed.height > 0
+    assert (changed["change"] == changed["returnees"] - changed["previous_returnees"]).all()
+    report = (nights["out"] / "report.html").read_text(encoding="utf-8")
+    assert "年度统计（留学人员信息统计调查）" in report and "与 2025 年比较" in report
+    path = nights["out"] / "stats.xlsx"
+    printed = _cli("export", "yearly-stats", "--warehouse", str(second), "--out", str(path)).stdout
+    assert "调查年度 2025、2026" in printed
+    degrees = pl.read_excel(path, sheet_name="最高海外学位", infer_schema_length=0)
+    assert set(degrees["调查年度"]) == {"2025", "2026"}
+    shown = degrees.filter(pl.col("人数") != "<5")["人数"].cast(pl.Int64)
+    assert shown.min() >= 5

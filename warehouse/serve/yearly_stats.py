@@ -1,0 +1,220 @@
+"""The yearly statistics of the returnee survey (每年集中开展1次调查统计, 渝人社规〔2026〕9号 一).
+
+Per survey year: the persons who answered that year's survey, by study country, overseas degree,
+district, return year and employer kind, each with the count of the year before and the change.
+A person counts once a year (their latest answer); an attribute the answer leaves empty is taken
+from the person's profile (the integrated data completes the survey), else 未知.
+
+Every count below `MIN_CELL` is suppressed (null, shown as `<5`), and where a year's column would
+give one suppressed cell back by subtraction from its published total, the smallest shown cell
+is suppressed with it (`suppress_counts`, the one place the disclosure rule lives). Changes are
+computed from shown counts only. The statistics are `analyst.stats_yearly` and
+`analyst.stats_yearly_total` (built with the analyst schema, read by the HTML report and analysts)
+and the workbook of `returnees export yearly-stats`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from warehouse.serve import normalise as nz
+from warehouse.serve.context import ANALYST, RESTRICTED
+from warehouse.serve.dictionary import apply_comments
+from warehouse.store.db import query, table_exists, write_table
+
+MIN_CELL = 5
+SUPPRESSED = "<5"
+UNKNOWN = "未知"
+DIMENSIONS: dict[str, str] = {
+    "study_country": "留学国家（地区）",
+    "degree": "最高海外学位",
+    "district": "所在区县",
+    "return_year": "回国年份",
+    "employer_kind": "单位性质",
+}
+TABLE = f"{ANALYST}.stats_yearly"
+TOTALS = f"{ANALYST}.stats_yearly_total"
+ANALYST_TABLES = ("stats_yearly", "stats_yearly_total")  # what this module adds to the analyst schema
+
+
+def suppress_counts(counts: pl.Series) -> pl.Series:
+    """One column of counts whose total is published: counts below `MIN_CELL` become null, and when
+    exactly one is null the smallest shown count is nulled too (complementary suppression)."""
+    shown = counts.cast(pl.Int64).fill_null(0)
+    hidden = shown < MIN_CELL
+    if hidden.sum() == 1 and (~hidden).sum() > 0:
+        visible = shown.filter(~hidden)
+        smallest = visible.min()
+        first = next(i for i, (v, h) in enumerate(zip(shown, hidden, strict=True)) if not h and v == smallest)
+        hidden = hidden.scatter(first, True)
+    return pl.Series(counts.name, [None if h else int(v) for v, h in zip(shown, hidden, strict=True)], pl.Int64)
+
+
+def _answers(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Per survey year and person, the latest answer's attributes (standardised)."""
+    raw = query(
+        con,
+        f"""
+        SELECT g.person_id, r.record_uid, r.study_country, r.district_raw,
+               coalesce(TRY_CAST(regexp_extract(b.file, 'survey_(\\d{{4}})', 1) AS INTEGER),
+                        year(TRY_CAST(r.delivery_date AS DATE))) AS survey_year,
+               e.degree, year(e.return_date)::INTEGER AS return_year,
+               j.employer_kind, j.as_of_date AS reported_on
+        FROM records r
+        JOIN person_registry g USING (record_uid)
+        JOIN bronze.survey b ON b.record_key = r.record_key AND b.delivery_date = r.delivery_date
+        LEFT JOIN {RESTRICTED}.fact_education e ON e.record_uid = r.record_uid
+        LEFT JOIN {RESTRICTED}.fact_employment j ON j.record_uid = r.record_uid AND j.source = 'survey'
+        WHERE r.source = 'survey'
+        """,
+    )
+    return (
+        raw.with_columns(nz.standardise_districts(raw["district_raw"]).alias("district"))
+        .sort("survey_year", "person_id", "reported_on", "record_uid", nulls_last=False)
+        .group_by("survey_year", "person_id", maintain_order=True)
+        .last()
+    )
+
+
+def respondents(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """One row per survey year and person: the five classifying attributes (未知 when unknown)."""
+    answers = _answers(con)
+    profile = query(
+        con,
+        f"""
+        SELECT person_id, study_country AS p_country, highest_overseas_degree AS p_degree,
+               coalesce(district, employer_district) AS p_district, return_year AS p_return_year,
+               employer_kind AS p_kind
+        FROM {RESTRICTED}.person_profile
+        """,
+    )
+    names = nz.country_names().rename({"code": "country_code", "name_zh": "country_name"})
+    joined = answers.join(profile, on="person_id", how="left").with_columns(
+        pl.coalesce("study_country", "p_country").alias("country_code")
+    )
+    joined = joined.join(names, on="country_code", how="left")
+    return joined.select(
+        "survey_year",
+        "person_id",
+        pl.col("country_name").fill_null(UNKNOWN).alias("study_country"),
+        pl.coalesce("degree", "p_degree").fill_null(UNKNOWN).alias("degree"),
+        pl.coalesce("district", "p_district").fill_null(UNKNOWN).alias("district"),
+        pl.coalesce("return_year", "p_return_year").cast(pl.Utf8).fill_null(UNKNOWN).alias("return_year"),
+        pl.coalesce(pl.col("employer_kind"), pl.col("p_kind")).fill_null(UNKNOWN).alias("employer_kind"),
+    )
+
+
+def _with_change(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Add the previous year's (shown) count, the change and the change in percent."""
+    previous = frame.select(
+        (pl.col("survey_year") + 1).alias("survey_year"), *keys, pl.col("returnees").alias("previous_returnees")
+    )
+    return frame.join(previous, on=["survey_year", *keys], how="left").with_columns(
+        (pl.col("returnees") - pl.col("previous_returnees")).alias("change"),
+        ((pl.col("returnees") - pl.col("previous_returnees")) * 100.0 / pl.col("previous_returnees"))
+        .round(1)
+        .alias("change_pct"),
+    )
+
+
+def yearly_statistics(people: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(per year, dimension and category; per year) counts with the change against the year before,
+    suppressed. `people` is `respondents`."""
+    parts = []
+    for dimension, label in DIMENSIONS.items():
+        counts = people.group_by("survey_year", dimension).len("returnees").rename({dimension: "category"})
+        parts.append(counts.with_columns(pl.lit(dimension).alias("dimension"), pl.lit(label).alias("dimension_label")))
+    cells = pl.concat(parts).with_columns(pl.col("returnees").cast(pl.Int64))
+    cells = cells.sort(["survey_year", "dimension", "returnees", "category"], descending=[False, False, True, False])
+    suppressed = cells.group_by("survey_year", "dimension", maintain_order=True).map_groups(
+        lambda group: group.with_columns(suppress_counts(group["returnees"]))
+    )
+    cells = _with_change(suppressed, ["dimension", "category"]).select(
+        "survey_year",
+        "dimension",
+        "dimension_label",
+        "category",
+        "returnees",
+        "previous_returnees",
+        "change",
+        "change_pct",
+    )
+    # ordered by the shown counts only: the order must not rank the suppressed cells
+    cells = cells.sort(
+        ["survey_year", "dimension", "returnees", "category"], descending=[False, False, True, False], nulls_last=True
+    )
+    totals = people.group_by("survey_year").len("returnees").sort("survey_year")
+    totals = totals.with_columns(
+        pl.when(pl.col("returnees") >= MIN_CELL).then(pl.col("returnees").cast(pl.Int64)).alias("returnees")
+    )
+    return cells, _with_change(totals, []).sort("survey_year")
+
+
+def build_yearly_stats(con: duckdb.DuckDBPyConnection) -> int:
+    """Write `analyst.stats_yearly` and `analyst.stats_yearly_total` (needs the profile and facts);
+    return the cells."""
+    cells, totals = yearly_statistics(respondents(con))
+    write_table(con, TABLE, cells)
+    write_table(con, TOTALS, totals)
+    for name in ANALYST_TABLES:
+        apply_comments(con, ANALYST, name)
+    return cells.height
+
+
+def read_yearly_stats(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The statistics a run stored, or computed now for a warehouse built before they existed."""
+    if table_exists(con, TABLE) and table_exists(con, TOTALS):
+        order = "ORDER BY survey_year, dimension, returnees DESC NULLS LAST, category"
+        return query(con, f"SELECT * FROM {TABLE} {order}"), query(con, f"SELECT * FROM {TOTALS} ORDER BY 1")
+    return yearly_statistics(respondents(con))
+
+
+def _shown(value: object) -> object:
+    return SUPPRESSED if value is None else value
+
+
+def write_yearly_stats_xlsx(cells: pl.DataFrame, totals: pl.DataFrame, path: Path) -> Path:
+    """A workbook: 说明, 总体 and one sheet per dimension; suppressed counts read `<5`."""
+    import xlsxwriter
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    change_header = ["上年人数", "增减", "增减（%）"]
+    with xlsxwriter.Workbook(str(path)) as book:
+        bold = book.add_format({"bold": True})
+        notes = book.add_worksheet("说明")
+        for row, line in enumerate(
+            [
+                "留学人员信息统计调查年度统计（每年集中开展1次调查统计，渝人社规〔2026〕9号 一）",
+                "每个调查年度按当年填报了调查的人员计数，同一人一年只计一次；填报项为空时取人员画像中的值，仍无则为“未知”。",
+                f"小于{MIN_CELL}的人数不公布（显示为“{SUPPRESSED}”）；同一年度同一分类中只有一格不公布时，另隐去最小的一格，"
+                "以免由合计推算；增减只在两年人数都公布时给出。",
+            ]
+        ):
+            notes.write(row, 0, line)
+        sheet = book.add_worksheet("总体")
+        sheet.write_row(0, 0, ["调查年度", "人数", *change_header], bold)
+        for r, row in enumerate(totals.iter_rows(named=True), start=1):
+            values = [row["returnees"], row["previous_returnees"], row["change"], row["change_pct"]]
+            sheet.write_row(r, 0, [row["survey_year"], *[_shown(v) if i < 2 else v for i, v in enumerate(values)]])
+        for dimension, label in DIMENSIONS.items():
+            sheet = book.add_worksheet(label)
+            sheet.write_row(0, 0, ["调查年度", label, "人数", *change_header], bold)
+            rows = cells.filter(pl.col("dimension") == dimension)
+            for r, row in enumerate(rows.iter_rows(named=True), start=1):
+                sheet.write_row(
+                    r,
+                    0,
+                    [
+                        row["survey_year"],
+                        row["category"],
+                        _shown(row["returnees"]),
+                        _shown(row["previous_returnees"]) if row["survey_year"] - 1 in totals["survey_year"] else None,
+                        row["change"],
+                        row["change_pct"],
+                    ],
+                )
+            sheet.set_column(0, 5, 14)
+    return path
