@@ -93,6 +93,7 @@ def test_the_run_log_times_every_stage(nights: dict[str, Path]) -> None:
         "person_conflicts",
         "person_profile",
         "policy_push",
+        "policy_push_events",
         "analyst_schema",
         "analyst_exports",
     ]
