@@ -102,3 +102,6 @@ def test_the_workbook_shows_suppressed_counts_as_less_than_five(
     assert sorted(hidden) == sorted(["法国", "日本", "德国", "日本"])
     overall = pl.read_excel(path, sheet_name="总体", infer_schema_length=0)
     assert overall["人数"].to_list() == ["37", "41"]
+    assert overall["上年人数"].to_list() == [None, "37"]  # no year before 2025: blank, not <5
+    first_year = countries.filter(pl.col("调查年度") == "2025")
+    assert first_year["上年人数"].null_count() == first_year.height

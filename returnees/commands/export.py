@@ -32,7 +32,11 @@ def _push(args: argparse.Namespace) -> int:
         if run_id is None:
             print("数仓中没有运行记录（run_log），无法确定今晚的推送", file=sys.stderr)
             return 1
-        messages = push_messages(con, run_id)
+        try:
+            messages = push_messages(con, run_id)
+        except LookupError as exc:
+            print(exc, file=sys.stderr)
+            return 1
     jsonl, csv = write_push_messages(messages, Path(args.out))
     events = int(messages["policy_count"].sum()) if messages.height else 0
     print(f"运行 {run_id[:8]}：{messages.height} 人、{events} 项政策变化 → {jsonl}，{csv}")

@@ -18,7 +18,6 @@ import polars as pl
 
 from warehouse.serve.context import RESTRICTED, reference_date
 from warehouse.serve.profile import DEGREE_RANK_SQL
-from warehouse.store.db import query
 
 TITLE = "留创计划申报人员情况汇总表"
 COLUMNS = (
@@ -103,7 +102,7 @@ def summary_sql() -> str:
 def summary_rows(con: duckdb.DuckDBPyConnection, year: int, district: str | None = None) -> pl.DataFrame:
     """The rows of the summary table (columns `COLUMNS`) for the applications of `year`."""
     params = {"year": year, "district": district, "as_of": form_date(con, year)}
-    return query(con, summary_sql(), params).select(COLUMNS)
+    return con.sql(summary_sql(), params=params).pl().select(COLUMNS)
 
 
 def write_summary_xlsx(rows: pl.DataFrame, path: Path, year: int, district: str | None = None) -> Path:

@@ -103,15 +103,15 @@ def record_push_events(con: duckdb.DuckDBPyConnection, run_id: str, published: P
     """Append tonight's events to `policy_push_events` (carried over from `published`); return
     the count per change. Needs `policy_push`, `dim_policy` and `dim_person` of this run."""
     _carry_over(con, published, run_id)
-    run_seq = int(scalar(con, f"SELECT coalesce(max(run_seq), 0) + 1 FROM {EVENTS}"))
     con.execute(
         f"""
         INSERT INTO {EVENTS} BY NAME
         SELECT md5(concat_ws('|', $run_id, person_id, policy_id, change)) AS event_id, $run_id AS run_id,
-               $run_seq AS run_seq, (SELECT max(evaluated_on) FROM {RESTRICTED}.policy_push) AS as_of_date, *
+               (SELECT coalesce(max(run_seq), 0) + 1 FROM {EVENTS}) AS run_seq,
+               (SELECT max(evaluated_on) FROM {RESTRICTED}.policy_push) AS as_of_date, *
         FROM ({changes_sql()}) ORDER BY person_id, policy_id
         """,
-        {"run_id": run_id, "run_seq": run_seq},
+        {"run_id": run_id},
     )
     apply_comments(con, RESTRICTED, "policy_push_events")
     counts = con.execute(

@@ -18,7 +18,7 @@ import polars as pl
 
 from warehouse.serve.context import RESTRICTED
 from warehouse.serve.push_events import EVENTS
-from warehouse.store.db import query, scalar, table_exists
+from warehouse.store.db import scalar, table_exists
 
 JSONL = "push_messages.jsonl"
 CSV = "push_messages.csv"
@@ -45,7 +45,8 @@ def latest_run(con: duckdb.DuckDBPyConnection) -> str | None:
     """The run that built this warehouse (the last row of `run_log`), or None."""
     if not table_exists(con, "run_log"):
         return None
-    return scalar(con, "SELECT run_id FROM run_log ORDER BY finished_at DESC LIMIT 1")
+    run_id = scalar(con, "SELECT run_id FROM run_log ORDER BY finished_at DESC LIMIT 1")
+    return None if run_id is None else str(run_id)
 
 
 def _joined(column: str, separator: str = "；") -> str:
@@ -106,7 +107,9 @@ def messages_sql() -> str:
 
 def push_messages(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:
     """The messages of the events `run_id` found (empty when it found none)."""
-    return query(con, messages_sql(), {"run_id": run_id})
+    if not table_exists(con, EVENTS):
+        raise LookupError("数仓中没有政策推送事件表（policy_push_events），请用当前版本重新运行一次")
+    return con.sql(messages_sql(), params={"run_id": run_id}).pl()
 
 
 def write_push_messages(messages: pl.DataFrame, out: Path) -> tuple[Path, Path]:

@@ -185,7 +185,7 @@ def write_yearly_stats_xlsx(cells: pl.DataFrame, totals: pl.DataFrame, path: Pat
     with xlsxwriter.Workbook(str(path)) as book:
         bold = book.add_format({"bold": True})
         notes = book.add_worksheet("说明")
-        for row, line in enumerate(
+        for line_no, line in enumerate(
             [
                 "留学人员信息统计调查年度统计（每年集中开展1次调查统计，渝人社规〔2026〕9号 一）",
                 "每个调查年度按当年填报了调查的人员计数，同一人一年只计一次；填报项为空时取人员画像中的值，仍无则为“未知”。",
@@ -193,28 +193,25 @@ def write_yearly_stats_xlsx(cells: pl.DataFrame, totals: pl.DataFrame, path: Pat
                 "以免由合计推算；增减只在两年人数都公布时给出。",
             ]
         ):
-            notes.write(row, 0, line)
+            notes.write(line_no, 0, line)
+        years = set(totals["survey_year"])
+
+        def change(record: dict) -> list[object]:
+            """Last year's count (`<5` only when there was a last year), the change and the percentage."""
+            had_last_year = record["survey_year"] - 1 in years
+            previous = _shown(record["previous_returnees"]) if had_last_year else None
+            return [previous, record["change"], record["change_pct"]]
+
         sheet = book.add_worksheet("总体")
         sheet.write_row(0, 0, ["调查年度", "人数", *change_header], bold)
-        for r, row in enumerate(totals.iter_rows(named=True), start=1):
-            values = [row["returnees"], row["previous_returnees"], row["change"], row["change_pct"]]
-            sheet.write_row(r, 0, [row["survey_year"], *[_shown(v) if i < 2 else v for i, v in enumerate(values)]])
+        for r, record in enumerate(totals.iter_rows(named=True), start=1):
+            sheet.write_row(r, 0, [record["survey_year"], _shown(record["returnees"]), *change(record)])
         for dimension, label in DIMENSIONS.items():
             sheet = book.add_worksheet(label)
             sheet.write_row(0, 0, ["调查年度", label, "人数", *change_header], bold)
-            rows = cells.filter(pl.col("dimension") == dimension)
-            for r, row in enumerate(rows.iter_rows(named=True), start=1):
-                sheet.write_row(
-                    r,
-                    0,
-                    [
-                        row["survey_year"],
-                        row["category"],
-                        _shown(row["returnees"]),
-                        _shown(row["previous_returnees"]) if row["survey_year"] - 1 in totals["survey_year"] else None,
-                        row["change"],
-                        row["change_pct"],
-                    ],
-                )
+            records = cells.filter(pl.col("dimension") == dimension).iter_rows(named=True)
+            for r, record in enumerate(records, start=1):
+                values = [record["survey_year"], record["category"], _shown(record["returnees"]), *change(record)]
+                sheet.write_row(r, 0, values)
             sheet.set_column(0, 5, 14)
     return path
