@@ -105,7 +105,7 @@ def _work() -> str:
         ),
         company AS (
             SELECT employer_uscc, count(DISTINCT person_id) FILTER (WHERE is_active)::INTEGER AS insured_persons,
-                   min(coalesce(enrolled_on, first_enrolled_on)) AS si_since, bool_or(is_active) AS pays_si
+                   min(enrolled_on) AS si_since, bool_or(is_active) AS pays_si
             FROM {RESTRICTED}.fact_insurance WHERE employer_uscc IS NOT NULL GROUP BY employer_uscc
         ),
         pre_si AS (
