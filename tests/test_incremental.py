@@ -94,6 +94,7 @@ def test_the_run_log_times_every_stage(nights: dict[str, Path]) -> None:
         "person_conflicts",
         "person_profile",
         "policy_push",
+        "policy_push_events",
         "analyst_file",
         "analyst_file_masked",
         "analyst_exports",

@@ -26,6 +26,7 @@ from warehouse.serve.context import RESTRICTED
 from warehouse.serve.dictionary import apply_comments
 from warehouse.serve.disclosure import RowLine, suppress_small_cells
 from warehouse.serve.normalise import country_names
+from warehouse.serve.yearly_stats import respondents, yearly_statistics
 
 CATALOG = "analyst"  # the analyst file as the run's connection attaches it
 R = RESTRICTED
@@ -156,6 +157,18 @@ STATISTICS: dict[str, Statistic] = {
 }
 
 
+# Statistics computed in polars (already suppressed): table → its count columns.
+COMPUTED_STATISTICS: dict[str, tuple[str, ...]] = {
+    "stats_yearly": ("returnees", "previous_returnees"),
+    "stats_yearly_total": ("returnees", "previous_returnees"),
+}
+
+
+def _computed_statistics(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
+    cells, totals = yearly_statistics(respondents(con))
+    return {"stats_yearly": cells, "stats_yearly_total": totals}
+
+
 def analyst_path(published: Path) -> Path:
     """The published analyst file: `analyst.duckdb` beside the warehouse."""
     return published.with_name("analyst.duckdb")
@@ -178,8 +191,8 @@ def build_analyst_file(con: duckdb.DuckDBPyConnection, target: Path, run_id: str
         counts: dict[str, int] = {}
         for name, select in TABLES.items():
             con.execute(f"CREATE TABLE {CATALOG}.main.{name} AS {select}")
-        for name, statistic in STATISTICS.items():
-            frame = _statistic(con, statistic)
+        frames = {name: _statistic(con, statistic) for name, statistic in STATISTICS.items()}
+        for name, frame in {**frames, **_computed_statistics(con)}.items():
             con.register("_stat", frame.to_arrow())
             con.execute(f"CREATE TABLE {CATALOG}.main.{name} AS SELECT * FROM _stat")
             con.unregister("_stat")
@@ -188,7 +201,7 @@ def build_analyst_file(con: duckdb.DuckDBPyConnection, target: Path, run_id: str
             "now()::TIMESTAMP AS built_at",
             [run_id, as_of],
         )
-        for name in (*TABLES, *STATISTICS, "run_info"):
+        for name in (*TABLES, *STATISTICS, *COMPUTED_STATISTICS, "run_info"):
             apply_comments(con, "main", name, catalog=CATALOG)
             counts[name] = con.execute(f"SELECT count(*) FROM {CATALOG}.main.{name}").fetchall()[0][0]
     finally:

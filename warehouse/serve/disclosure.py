@@ -66,18 +66,23 @@ def suppress_small_cells(
     lines: Sequence[RowLine] = (),
     derived: dict[str, str] | None = None,
     threshold: int = MIN_CELL,
+    column_totals: bool = True,
 ) -> pl.DataFrame:
     """The frame with every count below `threshold`, and every cell that would reveal one, set to null.
 
     `derived` maps columns computed from a count (a share, a change against last year) to that
     count: they are nulled where it is, since a share of a known total gives the count back.
+    `column_totals=False` when no total over a column's rows is published (yearly totals).
     """
     if frame.is_empty():
         return frame
     original = frame.select(pl.col(c).fill_null(0).cast(pl.Int64) for c in counts)
     current = _primary(frame, counts, threshold).select(pl.col(c).cast(pl.Int64) for c in counts)
     while True:
-        columns = {c: _complete_column(current[c].to_list(), original[c].to_list()) for c in counts}
+        columns = {
+            c: _complete_column(current[c].to_list(), original[c].to_list()) if column_totals else current[c].to_list()
+            for c in counts
+        }
         rows = [dict(zip(counts, values, strict=True)) for values in zip(*columns.values(), strict=True)]
         originals = original.to_dicts()
         for line in lines:

@@ -144,6 +144,21 @@ th { background: #f3f5f8; } td.n { text-align: right; } .note { color: #666; fon
 {% for chart in charts %}
 <h2>{{ chart.title }}</h2><p class="note">{{ chart.note }}</p>{{ chart.svg | safe }}
 {% endfor %}
+{% if yearly %}
+<h2>年度统计（留学人员信息统计调查）</h2>
+<p class="note">{{ yearly.year }} 年调查的填报人员（同一人一年只计一次）
+{%- if yearly.total is not none %}共 {{ "{:,}".format(yearly.total) }} 人{% endif %}，
+与 {{ yearly.year - 1 }} 年比较；小于5的人数不公布（&lt;5），只有一格不公布时另隐去最小的一格；
+每类至多列出前 {{ yearly.limit }} 项。</p>
+{% for dimension in yearly.dimensions %}
+<h3>{{ dimension.label }}</h3>
+<table><tr><th>{{ dimension.label }}</th><th>{{ yearly.year }} 年</th><th>{{ yearly.year - 1 }} 年</th>
+<th>增减</th><th>增减（%）</th></tr>
+{% for r in dimension.rows %}<tr><td>{{ r[0] }}</td><td class="n">{{ r[1] }}</td><td class="n">{{ r[2] }}</td>
+<td class="n">{{ r[3] }}</td><td class="n">{{ r[4] }}</td></tr>{% endfor %}
+</table>
+{% endfor %}
+{% endif %}
 <h2>政策推送</h2>
 <table><tr><th>政策</th><th>符合</th><th>需补充材料</th><th>不符合</th><th>条款已核对</th></tr>
 {% for p in policies %}<tr><td>{{ p.name }}</td><td class="n">{{ p.eligible }}</td>
@@ -164,6 +179,33 @@ th { background: #f3f5f8; } td.n { text-align: right; } .note { color: #666; fon
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
     return con.execute(sql).fetchall()
+
+
+def _signed(value: float | None, digits: int = 0) -> str:
+    return "—" if value is None else f"{value:+,.{digits}f}"
+
+
+def yearly_section(con: duckdb.DuckDBPyConnection, limit: int = 12) -> dict | None:
+    """The latest survey year's statistics against the year before (from `stats_yearly`)."""
+    a = f"{CATALOG}.main"
+    year = _rows(con, f"SELECT max(survey_year) FROM {a}.stats_yearly")[0][0]
+    if year is None:
+        return None
+    total = _rows(con, f"SELECT returnees FROM {a}.stats_yearly_total WHERE survey_year = {year}")
+    rows = _rows(
+        con,
+        f"""
+        SELECT dimension, dimension_label, category, returnees, previous_returnees, change, change_pct
+        FROM {a}.stats_yearly WHERE survey_year = {year}
+        ORDER BY dimension, returnees DESC NULLS LAST, category
+        """,
+    )
+    dimensions: dict[str, dict] = {}
+    for dimension, label, category, n, previous, change, pct in rows:
+        entry = dimensions.setdefault(dimension, {"label": label, "rows": []})
+        if len(entry["rows"]) < limit:
+            entry["rows"].append((category, shown(n), shown(previous), _signed(change), _signed(pct, 1)))
+    return {"year": year, "total": total[0][0] if total else None, "limit": limit, "dimensions": dimensions.values()}
 
 
 def render_report(con: duckdb.DuckDBPyConnection, run_id: str, as_of: dt.date) -> str:
@@ -214,6 +256,7 @@ def render_report(con: duckdb.DuckDBPyConnection, run_id: str, as_of: dt.date) -
         ),
     ]
     environment = Environment(autoescape=True)
+    yearly = yearly_section(con)
     return environment.from_string(TEMPLATE).render(
         as_of=as_of.isoformat(),
         run_id=run_id[:8],
@@ -229,6 +272,7 @@ def render_report(con: duckdb.DuckDBPyConnection, run_id: str, as_of: dt.date) -
             for label, n in _rows(con, f"SELECT returnee_status_label, persons FROM {a}.stats_by_returnee_status")
         ],
         charts=charts,
+        yearly=yearly,
         policies=[
             {"name": name, "verified": verified, **{k: shown(n) for k, n in zip(status_labels, counts, strict=True)}}
             for name, verified, *counts in policies
