@@ -16,8 +16,13 @@ MIN_DISTINCT_CHARACTERS = 5
 COMMON_PASSWORDS = Path(__file__).parent / "data" / "common-passwords.txt.gz"
 # Words anyone would try first against this console.
 CONTEXT_WORDS = ("returnees", "chongqing", "liuxue", "console", "重庆", "留学", "回国")
-# Keyboard rows and runs of letters or digits, forwards and backwards.
-_SEQUENCES = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm", string.ascii_lowercase)
+# Keyboard rows and columns (1qaz2wsx…) and runs of letters or digits, forwards and backwards.
+_SEQUENCES = (
+    "1234567890",
+    "qwertyuiopasdfghjklzxcvbnm",
+    "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p",
+    string.ascii_lowercase,
+)
 _EDGE = string.digits + string.punctuation + " "
 
 
