@@ -2,25 +2,19 @@
 
 A route names what it showed with `note_access` (the person page its person ids, search its
 masked term); any other page a logged-in user opens is recorded as `view` of its path, and any
-form posted as `action`, so a new page is logged without code of its own. The middleware
-writes the notes after the page is built and before it is sent: when the log cannot be
-written, the page is not sent either (`AccessLogUnavailable`).
+form posted as `action`, so a new page is logged without code of its own. `console.guard`
+writes the events after the page is built and before it is sent.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
 
-from fastapi import Request, Response
+from fastapi import Request
 
+from console.security import Session
 from console.sessions import short_key
-from console.store import DecisionStore, StoreBusy
-from warehouse.store.access_log import AccessEvent, append_events, digest_key, ensure_access_log, value_digest
-
-
-class AccessLogUnavailable(Exception):
-    """The access log could not be written, so the page that needed it is withheld."""
+from warehouse.store.access_log import AccessEvent, value_digest
 
 
 @dataclass(frozen=True)
@@ -57,15 +51,11 @@ def logged_by_route(request: Request) -> None:
 
 def origin(request: Request) -> AccessEvent:
     """Who is asking: user and role when logged in, client address, the session's short key."""
-    session = getattr(request.state, "session", None)
-    logged_in = session is not None and session.username is not None
-    return AccessEvent(
-        "view",
-        username=session.username if logged_in else None,
-        role=session.role if logged_in else None,
-        address=request.client.host if request.client else None,
-        session=short_key(session.sid) if session is not None else None,
-    )
+    session: Session | None = getattr(request.state, "session", None)
+    event = AccessEvent("view", address=request.client.host if request.client else None)
+    if session is None:
+        return event
+    return replace(event, username=session.username, role=session.role, session=short_key(session.sid))
 
 
 def outcome_of(status: int) -> str:
@@ -83,28 +73,22 @@ def _notes(request: Request) -> list[AccessNote]:
     return [AccessNote("view" if request.method in ("GET", "HEAD") else "action", request.url.path)]
 
 
-def record_request(store: DecisionStore, request: Request, response: Response, now: datetime) -> None:
-    """Append this request's events; AccessLogUnavailable when the log cannot be written."""
-    notes = _notes(request)
-    if not notes:
-        return
+def has_events(request: Request) -> bool:
+    """Whether this request leaves anything in the access log."""
+    return bool(_notes(request))
+
+
+def request_events(request: Request, status: int, key: str) -> list[AccessEvent]:
+    """This request's events, outcome from the response status unless noted, digests under `key`."""
     base = origin(request)
-    default_outcome = outcome_of(response.status_code)
-    try:
-        with store.writing() as con:
-            ensure_access_log(con)
-            key = str(digest_key(con))
-            events = [
-                replace(
-                    base,
-                    action=n.action,
-                    target=n.target,
-                    detail=n.detail,
-                    target_digest=value_digest(key, n.digest_of) if n.digest_of is not None else None,
-                    outcome=n.outcome or default_outcome,
-                )
-                for n in notes
-            ]
-            append_events(con, events, now)
-    except StoreBusy as exc:
-        raise AccessLogUnavailable(str(exc)) from None
+    return [
+        replace(
+            base,
+            action=n.action,
+            target=n.target,
+            detail=n.detail,
+            target_digest=value_digest(key, n.digest_of) if n.digest_of is not None else None,
+            outcome=n.outcome or outcome_of(status),
+        )
+        for n in _notes(request)
+    ]

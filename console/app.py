@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import quote, urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from console import routes_account, routes_actions, routes_admin, routes_auth, routes_review
-from console.access import AccessLogUnavailable, origin, record_request
-from console.security import SecurityPolicy, Session, SessionCodec, check_secret
-from console.sessions import END_REASON_LABELS, Resolved, resolve_session
+from console import guard, routes_account, routes_actions, routes_admin, routes_auth, routes_review
+from console.security import SecurityPolicy, SessionCodec, check_secret
 from console.store import StoreBusy
-from console.web import ConsoleContext, LoginRequired, console, render, session_cookie_name
-from warehouse.store.access_log import append_events
+from console.web import ConsoleContext, LoginRequired, render
 
 PUBLIC_PATHS = ("/login",)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -66,21 +61,21 @@ def create_app(
         if path.startswith("/static/"):
             return _secured(request, await call_next(request))
         try:
-            resolved = await run_in_threadpool(_resolve, request)
+            resolved = await run_in_threadpool(guard.before, request)
             request.state.session = resolved.session
             logged_in = resolved.session is not None and resolved.session.username is not None
             if path not in PUBLIC_PATHS and not logged_in:
-                response: Response = _to_login(request, expired=resolved.expired)
+                response: Response = guard.to_login(request, expired=resolved.expired)
             else:
                 response = await call_next(request)
-            await run_in_threadpool(record_request, context.store, request, response, context.clock())
-        except (StoreBusy, AccessLogUnavailable):
+            response = await run_in_threadpool(guard.after, request, response)
+        except (StoreBusy, guard.AccessLogUnavailable):
             response = render(request, "error.html", status_code=503, message=UNLOGGED_MESSAGE, status=503)
         return _secured(request, response)
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, _: LoginRequired) -> Response:
-        return _to_login(request)
+        return guard.to_login(request)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -107,35 +102,9 @@ def create_app(
 _STATUS_TEXT = {404: "页面不存在", 405: "不支持该请求方式"}
 
 
-def _resolve(request: Request) -> Resolved:
-    """The request's session from its cookie and the session table; an ending session is logged."""
-    ctx = console(request)
-    cookie = ctx.codec.loads(request.cookies.get(session_cookie_name(request)))
-    if cookie is None:
-        return Resolved(None)
-    now = ctx.clock()
-    with ctx.store.writing() as con:
-        resolved = resolve_session(con, cookie, now, ctx.policy)
-        if resolved.expired and resolved.session is not None:
-            request.state.session = resolved.session
-            reason = END_REASON_LABELS[str(resolved.ended_reason)]
-            append_events(con, [replace(origin(request), action="session_expired", detail=reason)], now)
-            return Resolved(Session(cookie.sid), resolved.ended_reason)
-    return resolved
-
-
 def _secured(request: Request, response: Response) -> Response:
     """The response with the security headers (and HSTS over https)."""
     response.headers.update(SECURITY_HEADERS)
     if request.url.scheme == "https":
         response.headers.update(HSTS)
     return response
-
-
-def _to_login(request: Request, expired: bool = False) -> RedirectResponse:
-    """Redirect to the login page, coming back to this page afterwards (GET only)."""
-    query = {"expired": "1"} if expired else {}
-    if request.method == "GET" and request.url.path != "/":
-        query["next"] = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    target = "/login" + (f"?{urlencode(query, quote_via=quote, safe='')}" if query else "")
-    return RedirectResponse(target, status_code=303)

@@ -82,6 +82,7 @@ def logout(request: Request, session: UserForm) -> Response:
     ctx = console(request)
     with ctx.store.writing() as con:
         end_session(con, session.sid, "logout", ctx.clock())
+    ctx.sessions.forget(session.sid)
     note_access(request, "logout")
     response = RedirectResponse("/login", status_code=303)
     https = request.url.scheme == "https"

@@ -105,7 +105,7 @@ class SessionCodec:
     def __init__(self, secret: str, max_age: timedelta = SecurityPolicy.absolute_lifetime) -> None:
         self._secret = secret.encode("utf-8")
         self._serializer = URLSafeTimedSerializer(secret, salt="returnees-console-session")
-        self._max_age = max_age.total_seconds()
+        self._max_age = int(max_age.total_seconds())
 
     def dumps(self, session: Session) -> str:
         """The cookie value for a session: its signed id only."""

@@ -9,6 +9,7 @@ login, whichever comes first.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -46,6 +47,7 @@ class Resolved:
 
     session: Session | None
     ended_reason: str | None = None
+    started_at: datetime | None = None
 
     @property
     def expired(self) -> bool:
@@ -96,7 +98,46 @@ def resolve_session(con: duckdb.DuckDBPyConnection, cookie: Session, now: dateti
         end_session(con, cookie.sid, reason, now)
         return Resolved(Session(cookie.sid, username, role), reason)
     con.execute("UPDATE console_sessions SET last_seen_at = ? WHERE session_key = ?", [now, session_key(cookie.sid)])
-    return Resolved(Session(cookie.sid, username, role))
+    return Resolved(Session(cookie.sid, username, role), started_at=started_at)
+
+
+@dataclass(frozen=True)
+class _Confirmed:
+    session: Session
+    started_at: datetime
+    last_seen_at: datetime
+
+
+class SessionCache:
+    """Sessions the table confirmed at their last request in this process, by id: a page request
+    of a live session needs no lookup before its route runs (the table is asked after it)."""
+
+    def __init__(self) -> None:
+        self._confirmed: dict[str, _Confirmed] = {}
+        self._lock = threading.Lock()
+
+    def get(self, sid: str, now: datetime, policy: SecurityPolicy) -> Session | None:
+        """The session, if confirmed and by the clock still neither idle nor too old."""
+        with self._lock:
+            entry = self._confirmed.get(sid)
+        if entry is None or now - entry.last_seen_at >= policy.idle_timeout:
+            return None
+        return entry.session if now - entry.started_at < policy.absolute_lifetime else None
+
+    def remember(self, resolved: Resolved, now: datetime, policy: SecurityPolicy) -> None:
+        """Keep a session the table has just confirmed (and drop those past their lifetime)."""
+        if resolved.session is None or resolved.started_at is None:
+            return
+        with self._lock:
+            self._confirmed = {
+                sid: e for sid, e in self._confirmed.items() if now - e.started_at < policy.absolute_lifetime
+            }
+            self._confirmed[resolved.session.sid] = _Confirmed(resolved.session, resolved.started_at, now)
+
+    def forget(self, sid: str) -> None:
+        """Drop a session (it ended, or the table no longer confirms it)."""
+        with self._lock:
+            self._confirmed.pop(sid, None)
 
 
 def end_session(con: duckdb.DuckDBPyConnection, sid: str, reason: str, now: datetime) -> None:

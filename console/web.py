@@ -17,6 +17,7 @@ from console import labels
 from console.formatting import cell_text
 from console.queue import QueueItem
 from console.security import SECURE_SESSION_COOKIE, SESSION_COOKIE, SecurityPolicy, Session, SessionCodec
+from console.sessions import SessionCache
 from console.store import DecisionStore
 from warehouse.store.access_log import utc_now
 
@@ -38,6 +39,7 @@ class ConsoleContext:
     policy: SecurityPolicy = field(default_factory=SecurityPolicy)
     clock: Callable[[], datetime] = utc_now
     store: DecisionStore = field(init=False)
+    sessions: SessionCache = field(default_factory=SessionCache, init=False)
     templates: Jinja2Templates = field(init=False)
     _queue_cache: tuple[tuple[str, int, int], list[QueueItem]] | None = field(default=None, init=False)
     _queue_lock: threading.Lock = field(default_factory=threading.Lock, init=False)

@@ -92,6 +92,7 @@ def test_what_a_viewer_reads_is_in_the_administrators_access_log(
     admin = browser.new_context(locale="zh-CN").new_page()
     _log_in(admin, console_url, ADMIN)
     admin.click("header a:has-text('访问日志')")
+    admin.click("#verify")
     expect(admin.locator(".chain")).to_contain_text("哈希链完整")
     admin.fill("form.filters input[name=user]", VIEWER[0])
     admin.click("form.filters button[type=submit]")
