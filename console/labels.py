@@ -30,7 +30,7 @@ ACTION_LABELS = {
     "undo": "撤销决定",
 }
 
-ROLE_LABELS = {"steward": "数据管理员", "viewer": "只读用户"}
+ROLE_LABELS = {"steward": "数据管理员", "viewer": "只读用户", "admin": "系统管理员"}
 
 EVENT_LABELS = {"created": "新建", "merged": "合并", "split": "拆分", "retired": "注销"}
 

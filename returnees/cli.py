@@ -6,9 +6,9 @@ import argparse
 import logging
 import sys
 
-from returnees.commands import console, export, generate, quality, run, score, train
+from returnees.commands import audit, console, export, generate, quality, run, score, train
 
-COMMANDS = (generate, run, score, train, quality, console, export)
+COMMANDS = (generate, run, score, train, quality, console, audit, export)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -170,6 +170,9 @@ def test_the_summary_workbook_has_the_attachments_columns(nights: dict[str, Path
     assert rows["海外学习及工作年限"].drop_nulls().str.contains(r"^(\d+年)?(\d+个月)?$").all()
     notes = sheet.filter(pl.col("序号").str.starts_with("说明") | pl.col("序号").str.starts_with("2."))["序号"]
     assert notes.to_list() == list(NOTES)
+    audit = _cli("audit", "--warehouse", str(second), "--action", "export", "--format", "jsonl").stdout
+    exports = [json.loads(line) for line in audit.splitlines()]
+    assert any(e["target"] == "liuchuang-summary" and e["detail"].startswith(f"{count} 行") for e in exports)
 
 
 def test_the_summary_columns_are_the_attachments_header_row() -> None:

@@ -4,7 +4,8 @@
 - `liuchuang-summary`: 附件2《留创计划申报人员情况汇总表》of the 留创计划 call for a year;
 - `yearly-stats`: the yearly statistics of the survey, small cells suppressed.
 
-`push` and `liuchuang-summary` carry personal data: write them only where the operator may keep it.
+`push` and `liuchuang-summary` carry personal data: write them only where the operator may keep it;
+each is recorded in the access log (`returnees audit`) as an export by the operator's login.
 `yearly-stats` reads the analyst file beside the warehouse (`analyst.duckdb`).
 """
 
@@ -24,6 +25,7 @@ def _missing(path: str) -> bool:
 
 def _push(args: argparse.Namespace) -> int:
     from warehouse.serve.push_messages import latest_run, push_messages, write_push_messages
+    from warehouse.store.access_log import record_export
     from warehouse.store.db import connect
 
     if _missing(args.warehouse):
@@ -39,6 +41,7 @@ def _push(args: argparse.Namespace) -> int:
             print(exc, file=sys.stderr)
             return 1
     jsonl, csv = write_push_messages(messages, Path(args.out))
+    record_export(Path(args.warehouse), "push", messages.height, detail=f"运行 {run_id[:8]} → {jsonl.parent}")
     events = int(messages["policy_count"].sum()) if messages.height else 0
     print(f"运行 {run_id[:8]}：{messages.height} 人、{events} 项政策变化 → {jsonl}，{csv}")
     return 0
@@ -46,6 +49,7 @@ def _push(args: argparse.Namespace) -> int:
 
 def _liuchuang_summary(args: argparse.Namespace) -> int:
     from warehouse.serve.liuchuang_summary import summary_rows, write_summary_xlsx
+    from warehouse.store.access_log import record_export
     from warehouse.store.db import connect
 
     if _missing(args.warehouse):
@@ -53,6 +57,8 @@ def _liuchuang_summary(args: argparse.Namespace) -> int:
     with connect(Path(args.warehouse), read_only=True) as con:
         rows = summary_rows(con, args.year, args.district)
     path = write_summary_xlsx(rows, Path(args.out), args.year, args.district)
+    scope = f"{args.year}年" + (f" {args.district}" if args.district else "")
+    record_export(Path(args.warehouse), "liuchuang-summary", rows.height, detail=f"{scope} → {path}")
     where = f"{args.district}，" if args.district else ""
     print(f"{args.year}年留创计划申报 {where}{rows.height} 人 → {path}")
     return 0
