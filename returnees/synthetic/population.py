@@ -118,31 +118,28 @@ def _apply_namesakes(
     names.rare_non_gbk[b] = names.rare_non_gbk[a]
 
 
-def _passports(rng: np.random.Generator, region: np.ndarray, n: int) -> tuple[pl.Series, pl.Series, np.ndarray]:
-    """(passport, earlier passport, renewal date): mainland passports for 15 % of mainland persons,
-    Hong Kong (K + 8 digits), Macao (MA + 7) or Taiwan (9 digits) ones for 70 % of those residents;
-    12 % of holders renewed theirs between 2016 and 2026, so records before carry the earlier one."""
-    mainland = ids.draw_passports(rng, n)
-    digits8 = np.char.zfill(rng.integers(0, 10**8, n).astype("U8"), 8)
-    digits7 = np.char.zfill(rng.integers(0, 10**7, n).astype("U7"), 7)
-    digits9 = np.char.zfill(rng.integers(10**8, 10**9, n).astype("U9"), 9)
-    regional = np.choose(
-        region, [np.asarray(mainland.to_list()), np.char.add("K", digits8), np.char.add("MA", digits7), digits9]
-    )
+def _passport_numbers(rng: np.random.Generator, region: np.ndarray) -> np.ndarray:
+    """A passport number per person by where they live: the mainland's (E12345678, EA1234567,
+    G12345678), Hong Kong's (K + 8 digits), Macao's (MA + 7) or Taiwan's (9 digits)."""
+    n = region.size
+    hong_kong = np.char.add("K", np.char.zfill(rng.integers(0, 10**8, n).astype("U8"), 8))
+    macao = np.char.add("MA", np.char.zfill(rng.integers(0, 10**7, n).astype("U7"), 7))
+    taiwan = rng.integers(10**8, 10**9, n).astype("U9")
+    return np.choose(region, [ids.draw_passports(rng, n).to_numpy(), hong_kong, macao, taiwan])
+
+
+def _passports(
+    rng: np.random.Generator, region: np.ndarray, n: int, departure: np.ndarray, returned: np.ndarray
+) -> tuple[pl.Series, pl.Series, np.ndarray]:
+    """(passport, earlier passport, renewal date): a passport for 15 % of mainland persons and 70 %
+    of Hong Kong, Macao and Taiwan residents; 12 % of holders renewed theirs while abroad or in the
+    year after, so records from before carry the earlier number."""
+    regional, earlier = _passport_numbers(rng, region), _passport_numbers(rng, region)
     holds = np.where(region == 0, chance(rng, n, 0.15), chance(rng, n, 0.7))
     renewed = holds & chance(rng, n, 0.12)
-    earlier = ids.draw_passports(rng, n).to_numpy()
-    earlier = np.choose(
-        region,
-        [
-            earlier,
-            np.char.add("K", np.char.zfill(rng.integers(0, 10**8, n).astype("U8"), 8)),
-            np.char.add("MA", np.char.zfill(rng.integers(0, 10**7, n).astype("U7"), 7)),
-            np.char.zfill(rng.integers(10**8, 10**9, n).astype("U9"), 9),
-        ],
-    )
     nulls = pl.repeat(None, n, eager=True, dtype=pl.String)
-    on = np.datetime64("2016-01-01", "D") + rng.integers(0, 3900, n).astype("timedelta64[D]")
+    span = (returned - departure).astype(np.int64) + 365
+    on = departure + (rng.random(n) * span).astype(np.int64).astype("timedelta64[D]")
     return (
         pl.Series(regional, dtype=pl.String).zip_with(pl.Series(holds), nulls),
         pl.Series(earlier, dtype=pl.String).zip_with(pl.Series(renewed), nulls),
@@ -354,7 +351,7 @@ def build_population(seed: int, persons: int, survey_years: tuple[int, int]) -> 
         np.asarray(list(ref.DISTRICTS), dtype=object)[categorical(rng, n, list(ref.DISTRICTS.values()))],
     )
     members, survey_years_taken = _membership(rng, kind, study["returned"], survey_years)
-    passport, earlier_passport, renewed_on = _passports(rng, region, n)
+    passport, earlier_passport, renewed_on = _passports(rng, region, n, study["departure"], study["returned"])
     old_mobile = _mobiles(rng, n)
     frame = pl.DataFrame(
         {

@@ -83,10 +83,9 @@ def _names(rng: np.random.Generator, p: pl.DataFrame) -> pl.Series:
             "separator": 0.5,
         },
     )
-    resident = p["region"].to_numpy() > 0
-    names = where(resident & chance(rng, n, 0.6), q.traditional(p["name"]), names)
+    names = q.resident_traditional(rng, names, p["name"], p["region"].to_numpy())
     romanised = p["passport_surname"] + " " + p["passport_given"]
-    return where(resident & chance(rng, n, 0.05), romanised, names)
+    return where((p["region"].to_numpy() > 0) & chance(rng, n, 0.05), romanised, names)
 
 
 def _birth_column(rng: np.random.Generator, p: pl.DataFrame) -> tuple[pl.Series, np.ndarray]:
