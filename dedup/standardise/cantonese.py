@@ -2,12 +2,12 @@
 
 A Hong Kong or Macao resident's passport, identity card and travel permit carry the whole name in
 Cantonese romanisation (陈大文 CHAN TAI MAN, 张家伟 CHEUNG KA WAI; in Macao 黄 VONG, 张 CHEONG).
-Readings come from ToJyutping (Jyutping per character, words in context), surnames in their
-surname reading (曾 zang1, not cang4). Each Jyutping syllable is then spelt as the Hong Kong
-Government Cantonese Romanisation and as Macao's Portuguese-based romanisation write it, with the
-tables below (sources: the romanisation tables of 香港政府粤语拼音 and 澳门政府粤语拼音, as listed
-in the Chinese Wikipedia articles of those names; checked against the surnames of the data contract
-and the Macao spellings 黄 VONG, 张 CHEONG, 刘 LAO, 李 LEI, 周 CHAO).
+Readings come from ToJyutping (Jyutping per character, words in context, read in Hong Kong's
+traditional characters), surnames in their surname reading (曾 zang1, not cang4). Each Jyutping
+syllable is then spelt as the Hong Kong Government Cantonese Romanisation and as Macao's
+Portuguese-based romanisation write it, with the tables below (sources: the romanisation tables of
+the Chinese Wikipedia articles 香港政府粤语拼音 and 澳门政府粤语拼音; checked against the surnames of
+the data contract and the Macao spellings 黄 VONG, 张 CHEONG, 刘 LAO, 李 LEI, 周 CHAO).
 
 Both spellings and the romanised names found in records go through `spelling_key`, which folds
 the free variants clerks use for one sound (TS/CH, SH/S, SZE/SI, OO/U, OW/AU/AO, EE/EI/I, V/W, ...)
@@ -23,6 +23,7 @@ import re
 
 import polars as pl
 
+from dedup.standardise._common import to_hong_kong_traditional
 from dedup.standardise._surnames import surname_wade_giles, wade_giles_of
 
 # Jyutping initial -> (Hong Kong spelling, Macao spelling).
@@ -143,10 +144,13 @@ def syllable_spellings(syllable: str) -> tuple[str, ...]:
 
 @functools.cache
 def _readings(text: str) -> tuple[str, ...]:
-    """Jyutping syllables of Hanzi text, read as words in context (empty if a character has none)."""
+    """Jyutping syllables of Hanzi text, read as words in context (empty if a character has none).
+
+    Read in Hong Kong's traditional characters: a simplified character can stand for several
+    traditional ones, and ToJyutping ranks their readings together (达 dai3, 達 daat6)."""
     import ToJyutping
 
-    readings = tuple(j for _, j in ToJyutping.get_jyutping_list(text))
+    readings = tuple(j for _, j in ToJyutping.get_jyutping_list(to_hong_kong_traditional(text)))
     return () if any(r is None for r in readings) else tuple(r for j in readings for r in j.split())
 
 

@@ -7,8 +7,10 @@ names lives in :mod:`returnees.synthetic.quirks`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
+import opencc
 from pypinyin import Style, lazy_pinyin
 
 from returnees.synthetic.reference import words
@@ -423,10 +425,17 @@ _MACAO_SURNAME = {"黄": "VONG", "王": "VONG", "张": "CHEONG", "刘": "LAO", "
 # fmt: on
 
 
+@cache
+def _hong_kong_characters() -> opencc.OpenCC:
+    return opencc.OpenCC("s2hk")
+
+
 def _jyutping(text: str) -> list[str]:
+    """Jyutping of a name, read in Hong Kong's traditional characters (达 is dai3, 達 daat6)."""
     import ToJyutping
 
-    return [j for _, reading in ToJyutping.get_jyutping_list(text) for j in (reading or "").split()]
+    traditional = _hong_kong_characters().convert(text)
+    return [j for _, reading in ToJyutping.get_jyutping_list(traditional) for j in (reading or "").split()]
 
 
 def _cantonese_syllable(jyutping: str, macao: bool) -> str:
