@@ -150,3 +150,15 @@ def undecided_links(links: pl.DataFrame, valid_ids: pl.DataFrame) -> pl.DataFram
     return ordered.join(pairs.rename({"det_group_l": "_a", "det_group_r": "_b"}), on=["_a", "_b"], how="semi").drop(
         "_a", "_b"
     )
+
+
+EMPLOYER_FIELDS = ("employer_uscc", "employer")
+
+
+def employer_bits(pairs: pl.DataFrame, values: pl.DataFrame) -> pl.Series:
+    """Evidence (bits) from a shared employer, which the Splink model does not compare: the rarity
+    of the rarest employer both groups hold, less one bit (records of one person name the same
+    employer about half the time: people change jobs), never below 0. Aligned with `pairs`."""
+    employers = values.filter(pl.col("field").is_in(EMPLOYER_FIELDS))
+    bits = corroboration_bits(pairs.select("det_group_l", "det_group_r"), employers)
+    return (bits["corroboration_bits"] - 1).clip(lower_bound=0).alias("employer_bits")

@@ -11,7 +11,13 @@ import polars as pl
 from dedup import model
 from dedup.cluster import cluster_groups
 from dedup.constraints import decision_constraints
-from dedup.corroboration import CORROBORATION_BITS, corroborating_values, corroboration_bits, undecided_links
+from dedup.corroboration import (
+    CORROBORATION_BITS,
+    corroborating_values,
+    corroboration_bits,
+    employer_bits,
+    undecided_links,
+)
 from dedup.groups import (
     LIST_COLUMNS,
     PROFILE_COLUMNS,
@@ -203,9 +209,12 @@ def link_records(
     profile_rows, record_profile = profiles(matched)
     profile_rows = _with_group_hash(_hashed(profile_rows, model.model_version(model_path)))
     scored = _score(profile_rows, cache, model_path, scratch)
-    accepted = corroboration_bits(
-        scored.filter(pl.col("match_probability") >= threshold), corroborating_values(matched)
-    )
+    values = corroborating_values(matched)
+    # A shared employer, which the model does not compare, adds its rarity to the match weight:
+    # a platform record with a month-only birth date and a passport name meets the employee.
+    scored = scored.with_columns(employer_bits(scored, values))
+    adjusted = 1 / (1 + (2.0 ** -(pl.col("match_weight") + pl.col("employer_bits"))))
+    accepted = corroboration_bits(scored.filter(adjusted >= threshold), values)
     # Two valid IDs one digit apart are one person's only when the records agree on something
     # personal too: namesakes born the same day in the same county have such IDs.
     corroborated = pl.col("personal_bits") >= CORROBORATION_BITS
@@ -231,7 +240,7 @@ def link_records(
     links = (
         scored.join(representative.rename({"unique_id": "unique_id_l", "record_uid": "record_uid_l"}), on="unique_id_l")
         .join(representative.rename({"unique_id": "unique_id_r", "record_uid": "record_uid_r"}), on="unique_id_r")
-        .with_columns((pl.col("match_probability") >= threshold).alias("accepted"))
+        .with_columns((adjusted >= threshold).alias("accepted"))
     )
     return LinkResult(
         clusters, links, refused, constraints.conflicts, _profile_counts(profile_rows), deterministic_links(matched)

@@ -34,9 +34,12 @@ BLOCKING_RULES = [
     "l.given_wade_giles = r.given_pinyin AND r.spelt_wade_giles AND l.dob = r.dob",
     "l.given_pinyin = r.given_wade_giles AND l.spelt_wade_giles AND l.dob = r.dob",
     # A Hong Kong, Macao or Taiwan resident's Hanzi name meets its Cantonese or Wade-Giles
-    # spelling, surname first or last; either side.
-    "l.dob = r.dob AND list_contains(l.regional_names, r.latin_name_key)",
-    "l.dob = r.dob AND list_contains(r.regional_names, l.latin_name_key)",
+    # spelling, surname first or last, in the same birth month (the platform knows only the
+    # month); either side. The IS NOT NULL filters are pushed below the join: few profiles qualify.
+    "l.birth_month = r.birth_month AND l.regional_names IS NOT NULL AND r.latin_name_key IS NOT NULL "
+    "AND list_contains(l.regional_names, r.latin_name_key)",
+    "l.birth_month = r.birth_month AND r.regional_names IS NOT NULL AND l.latin_name_key IS NOT NULL "
+    "AND list_contains(r.regional_names, l.latin_name_key)",
     "l.mobile = r.mobile",
     "l.email = r.email",
     "l.passport_no = r.passport_no",

@@ -153,3 +153,24 @@ def test_a_record_that_cannot_tell_two_namesakes_apart_waits_for_a_steward() -> 
         cluster[uid(records, "social_insurance", "1002")],
     )
     assert NAMESAKE_REASON in refused["reason"].to_list()
+
+
+def test_a_shared_employer_carries_a_link_the_model_leaves_uncertain() -> None:
+    # The platform knows only the birth month and a Hong Kong passport name; the employer is the
+    # one social insurance pays contributions for (a rare one among the employers of the crowd).
+    platform = {
+        "user_id": "U1",
+        "name": "LEUNG SIU-YAN",
+        "id_type": "护照",
+        "id_number": "K79701569",
+        "birth_month": "198811",
+        "mobile": "15928980094",
+        "employer_name": "重庆市急救医疗中心",
+    }
+    si = _si("1001", HK_PERMIT.replace("19900517", "19881114"), "梁少恩", "1988-11-14", "女") | {
+        "employer_name": "重庆市急救医疗中心"
+    }
+    staff = [row | {"employer_name": f"重庆市第{i}中学"} for i, row in enumerate(crowd(2000))]
+    rows = {"prof_tech": [platform], "social_insurance": [si], "pi_hr": staff}
+    records, cluster, _ = _linked(rows)
+    assert cluster[uid(records, "prof_tech", "U1")] == cluster[uid(records, "social_insurance", "1001")]
