@@ -158,7 +158,14 @@ EMPLOYER_FIELDS = ("employer_uscc", "employer")
 def employer_bits(pairs: pl.DataFrame, values: pl.DataFrame) -> pl.Series:
     """Evidence (bits) from a shared employer, which the Splink model does not compare: the rarity
     of the rarest employer both groups hold, less one bit (records of one person name the same
-    employer about half the time: people change jobs), never below 0. Aligned with `pairs`."""
+    employer about half the time: people change jobs), never below 0. Only where the name and
+    the birth date agree (`mw_name`, `mw_dob` > 0): colleagues born the same day, or two 刘娜 in
+    one company, are not one person. `pairs` are Splink's scored pairs; aligned with them."""
+    if pairs.is_empty():
+        return pl.Series("employer_bits", [], dtype=pl.Float64)
     employers = values.filter(pl.col("field").is_in(EMPLOYER_FIELDS))
-    bits = corroboration_bits(pairs.select("det_group_l", "det_group_r"), employers)
-    return (bits["corroboration_bits"] - 1).clip(lower_bound=0).alias("employer_bits")
+    bits = corroboration_bits(pairs.select("det_group_l", "det_group_r"), employers)["corroboration_bits"]
+    agree = (pairs["mw_name"] > 0) & (pairs["mw_dob"] > 0)
+    return (
+        pl.select(pl.when(agree).then((bits - 1).clip(lower_bound=0)).otherwise(0.0)).to_series().alias("employer_bits")
+    )
