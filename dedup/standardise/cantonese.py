@@ -214,5 +214,6 @@ def regional_names(surname: pl.Series, given: pl.Series, region: pl.Series) -> p
 
 def romanised_name_keys(names: pl.Series) -> pl.Series:
     """`spelling_key` of romanised names as written (words in their order), null when none is left."""
-    keys = spelling_keys(names.str.normalize("NFKD").str.to_uppercase())
-    return pl.select(pl.when(keys.str.len_chars() > 0).then(keys)).to_series().alias("latin_name_key")
+    key = spelling_keys(pl.col("name").str.normalize("NFKD").str.to_uppercase())
+    frame = pl.DataFrame({"name": names}, schema={"name": pl.Utf8})
+    return frame.select(pl.when(key.str.len_chars() > 0).then(key)).to_series().alias("latin_name_key")
