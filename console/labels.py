@@ -59,6 +59,7 @@ SEX_LABELS = {"M": "男", "F": "女"}
 
 ID_KIND_LABELS = {
     "RIC": "居民身份证",
+    "RESIDENCE_PERMIT": "港澳台居民居住证",
     "RIC_INVALID": "无效身份证号",
     "EXCEL_FLOAT": "号码已损坏",
     "PASSPORT": "护照",

@@ -217,6 +217,14 @@ def standardise_records(raw: pl.DataFrame) -> pl.DataFrame:
     institutions = std.standardise_institutions(raw["institution_raw"])
     countries = std.standardise_countries(raw["study_country_raw"]).alias("study_country")
     email = std.null_placeholders(raw["email_raw"]).str.to_lowercase().alias("email")
+    # A romanised name as written: the FX passport name, else a name typed in latin letters.
+    latin_text = pl.DataFrame(
+        {
+            "latin": std.null_placeholders(raw["name_latin_raw"]),
+            "typed": names["name_is_latin"],
+            "name": raw["name_raw"],
+        }
+    ).select(pl.coalesce("latin", pl.when("typed").then("name")))
     records = pl.concat(
         [
             raw,
@@ -252,6 +260,7 @@ def standardise_records(raw: pl.DataFrame) -> pl.DataFrame:
             institutions.select("institution_id"),
             countries.to_frame(),
             email.to_frame(),
+            std.romanised_name_keys(latin_text.to_series()).to_frame(),
         ],
         how="horizontal",
     )
