@@ -113,7 +113,7 @@ def policy_push(context: AssetExecutionContext, warehouse: WarehouseResource) ->
 @asset(
     group_name="serve",
     kinds={"duckdb"},
-    deps=[person_conflicts, policy_push],
+    deps=[person_conflicts, policy_push, AssetKey("job_match")],
     description="analyst 模式：脱敏的分析表、人才库与年度统计视图，每张表和每一列都有中文注释。",
 )
 def analyst_schema(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from console import routes_actions, routes_auth, routes_review
+from console import routes_actions, routes_auth, routes_jobs, routes_review
 from console.security import SESSION_COOKIE, SessionCodec, check_secret
 from console.store import StoreBusy
 from console.web import ConsoleContext, LoginRequired, console, render
@@ -38,6 +38,7 @@ def create_app(warehouse: Path, secret: str, page_size: int = DEFAULT_PAGE_SIZE)
     app.include_router(routes_auth.router)
     app.include_router(routes_review.router)
     app.include_router(routes_actions.router)
+    app.include_router(routes_jobs.router)
 
     @app.middleware("http")
     async def authenticate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

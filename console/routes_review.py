@@ -10,6 +10,7 @@ import polars as pl
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from console.jobs import person_openings
 from console.labels import REASON_LABELS, RECORD_FIELDS, SOURCE_LABELS
 from console.person import decisions_about, load_person_view
 from console.queue import build_queue, filter_queue
@@ -81,6 +82,7 @@ def person_page(
     decisions = with_status(ctx.store.decisions())
     with open_snapshot(ctx.warehouse) as snapshot:
         view = load_person_view(snapshot, ids)
+        openings = person_openings(snapshot, view.person_ids)
         run_id = snapshot.run_id
     if not view.person_ids and not view.history:
         raise HTTPException(status_code=404, detail="没有这个人员")
@@ -91,6 +93,7 @@ def person_page(
         request,
         "person.html",
         view=view,
+        openings=openings,
         ids=ids,
         fields=RECORD_FIELDS,
         decisions=about.to_dicts(),

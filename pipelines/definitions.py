@@ -3,6 +3,7 @@
 from dagster import Definitions
 
 from assets.ingest import bronze_assets
+from assets.matching import matching_assets
 from assets.publish import building_warehouse, published_warehouse
 from assets.quality import quality_checks
 from assets.resolve import person_xref, record_clusters, records
@@ -19,6 +20,7 @@ defs = Definitions(
         person_xref,
         published_warehouse,
         *serve_assets,
+        *matching_assets,
     ],
     asset_checks=[*serve_checks, *quality_checks],
     jobs=[nightly_job],

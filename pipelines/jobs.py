@@ -29,7 +29,7 @@ nightly_job = define_asset_job(
     "nightly",
     selection=AssetSelection.all(),
     executor_def=in_process_executor,
-    description="夜间全流程：采集七个来源 → 标准化 → 关联 → 稳定编号 → 校验并发布数仓。",
+    description="夜间全流程：采集八个来源 → 标准化 → 关联 → 稳定编号 → 岗位匹配 → 校验并发布数仓。",
 )
 
 ACTIVE = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.STARTED]

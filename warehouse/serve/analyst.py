@@ -102,6 +102,15 @@ TABLES: dict[str, str] = {
         SELECT achievement_id, person_id, kind, title, level, achieved_on, author_rank, is_first_author
         FROM {R}.fact_achievement
     """,
+    "job_posting": f"""
+        SELECT j.posting_id, j.employer_name, j.employer_uscc, j.employer_kind, j.title, j.category, j.posting_kind,
+               j.majors_text, j.major_codes, j.major_any, j.min_education_rank, j.min_degree_rank, j.min_title_rank,
+               j.overseas_requirement, j.preferred_countries, j.max_age, j.district, j.district_any, j.salary_min,
+               j.salary_max, j.openings, j.posted_on, j.closes_on, j.same_as, j.status, j.status_label,
+               j.delivery_date, count(m.person_id) AS candidates
+        FROM {R}.job_posting j LEFT JOIN main.job_match m USING (posting_id)
+        GROUP BY ALL ORDER BY j.posting_id
+    """,
     "fact_application": f"""
         SELECT application_id, person_id, programme, is_liuchuang, category, year, project_title, status, is_funded,
                grant_10k_cny
@@ -112,6 +121,12 @@ TABLES: dict[str, str] = {
 _LIBRARY = f"(SELECT * FROM {ANALYST}.person_profile WHERE is_returnee)"
 _SHARE = "round(100.0 * count(*) / sum(count(*)) OVER (), 2) AS share_pct"
 _YEAR = "year(any_value(as_of_date))::INTEGER AS stat_year"
+_OPEN_POSTINGS = f"(SELECT * FROM {ANALYST}.job_posting WHERE status = 'open')"
+_POSTING_COUNTS = (
+    "count(*) AS open_postings, coalesce(sum(openings), 0) AS openings_total, "
+    "count(*) FILTER (WHERE candidates > 0) AS postings_with_candidates, "
+    "count(*) FILTER (WHERE candidates = 0) AS unmet_postings, sum(candidates) AS candidates_listed"
+)
 VIEWS: dict[str, str] = {
     # Tables that hold no personal data pass through unchanged (views, so nothing is copied).
     "person_profile": f"SELECT * FROM {R}.person_profile",
@@ -150,6 +165,21 @@ VIEWS: dict[str, str] = {
     "stats_by_employer_kind": f"""
         SELECT {_YEAR}, coalesce(employer_kind, '未知') AS employer_kind, count(*) AS returnees, {_SHARE}
         FROM {_LIBRARY} GROUP BY ALL ORDER BY returnees DESC
+    """,
+    "job_match": "SELECT posting_id, person_id, rank_for_posting, score, reasons FROM main.job_match",
+    "stats_postings_by_category": f"""
+        SELECT coalesce(category, '未知') AS category, {_POSTING_COUNTS}
+        FROM {_OPEN_POSTINGS} GROUP BY ALL ORDER BY open_postings DESC, category
+    """,
+    "stats_postings_by_district": f"""
+        SELECT CASE WHEN district_any THEN '全市' ELSE coalesce(district, '未知') END AS district, {_POSTING_COUNTS}
+        FROM {_OPEN_POSTINGS} GROUP BY ALL ORDER BY open_postings DESC, district
+    """,
+    "postings_unmet": f"""
+        SELECT posting_id, employer_name, employer_kind, title, category, posting_kind, majors_text,
+               min_education_rank, min_degree_rank, min_title_rank, overseas_requirement, max_age, district, posted_on,
+               closes_on
+        FROM {_OPEN_POSTINGS} WHERE candidates = 0 ORDER BY posting_id
     """,
     "stats_policy_push": f"""
         SELECT policy_id, any_value(policy_name) AS policy_name, status, any_value(status_label) AS status_label,
