@@ -119,9 +119,13 @@ def _category(major: np.ndarray) -> pl.Series:
     return pl.Series([lookup.get(ref.MAJORS[i][0], "其他") for i in major], dtype=pl.String)
 
 
-def _int_text(rng: np.random.Generator, values: np.ndarray, garble: dict[str, float]) -> tuple[pl.Series, np.ndarray]:
-    """Whole numbers as digits, or at the given rates as text a clerk typed (`面议`, `35周岁`, `8千`)."""
+def _int_text(
+    rng: np.random.Generator, values: np.ndarray, garble: dict[str, float], written: np.ndarray | None = None
+) -> tuple[pl.Series, np.ndarray]:
+    """Whole numbers as digits, or at the given rates as text a clerk typed (`面议`, `35周岁`, `8千`);
+    only rows in `written` (default all) are garbled."""
     n = values.size
+    written = np.ones(n, bool) if written is None else written
     digits = pl.Series(values).cast(pl.String)
     forms = {
         "面议": pl.repeat("面议", n, eager=True, dtype=pl.String),
@@ -129,7 +133,11 @@ def _int_text(rng: np.random.Generator, values: np.ndarray, garble: dict[str, fl
         "千": pl.Series(values // 1000).cast(pl.String) + "千",
         "若干": pl.repeat("若干", n, eager=True, dtype=pl.String),
     }
-    index = categorical(rng, n, [1 - sum(garble.values()), *garble.values()])
+    index = np.where(written, categorical(rng, n, [1 - sum(garble.values()), *garble.values()]), 0)
+    for form in range(1, len(garble) + 1):  # every form at least once, so small landing areas have them all
+        plain = np.flatnonzero((index == 0) & written)
+        if not (index == form).any() and plain.size:
+            index[rng.choice(plain)] = form
     return choose(index, [digits, *(forms[k] for k in garble)]), index > 0
 
 
@@ -207,15 +215,16 @@ def _render(rng: np.random.Generator, pop: Population, wanted: pl.DataFrame, day
     row = employers[rng.integers(0, employers.height, n)]
     posted = wanted["posted"].to_numpy()
     closes = posted + rng.integers(30, 120, n).astype("timedelta64[D]")
-    expired = _some(rng, posted < day - np.timedelta64(10, "D"), 0.08)
+    unmet = wanted["written_for"].is_null().to_numpy()  # kept open: they are the unmet demand
+    expired = _some(rng, (posted < day - np.timedelta64(10, "D")) & ~unmet, 0.08)
     closes = np.where(expired, day - rng.integers(1, 10, n).astype("timedelta64[D]"), closes)
-    open_ended = chance(rng, n, 0.35) & ~expired
+    open_ended = (chance(rng, n, 0.35) & ~expired) | unmet
     expired = (closes < day) & ~open_ended  # past its 截止日期, forced or not
     low = 1000 * rng.integers(5, 20, n)
     salary_low, low_text = _int_text(rng, low, {"面议": 0.06, "千": 0.04})
     salary_high, _ = _int_text(rng, low + 1000 * rng.integers(2, 15, n), {"面议": 0.06})
     max_age = wanted["max_age"].to_numpy()
-    age_text, age_garbled = _int_text(rng, max_age, {"周岁": 0.12})
+    age_text, age_garbled = _int_text(rng, max_age, {"周岁": 0.12}, max_age > 0)
     openings, _ = _int_text(rng, rng.integers(1, 6, n), {"若干": 0.03})
     duty = "负责" + category + "相关工作，" + pick(("团队协作", "独立完成课题", "对接海外项目"), rng.integers(0, 3, n))
     dates = {"iso": 70, "slash": 12, "compact": 8, "dot": 5, "cn": 5}
@@ -240,7 +249,7 @@ def _render(rng: np.random.Generator, pop: Population, wanted: pl.DataFrame, day
             "招聘人数": openings,
             "发布日期": render_dates(rng, Ymd.of(posted), dates),
             "截止日期": where(open_ended, "", render_dates(rng, Ymd.of(closes), dates)),
-            "岗位描述": where(chance(rng, n, 0.05), duty + "\n任职要求：见专业要求", duty),
+            "岗位描述": where(_some(rng, np.ones(n, bool), 0.05), duty + "\n任职要求：见专业要求", duty),
             "联系人": pick(("王老师", "李女士", "张先生", "刘老师", "陈女士"), rng.integers(0, 5, n)),
             "联系电话": "023-6" + pl.Series(rng.integers(1000000, 9999999, n)).cast(pl.String),
             "written_for": wanted["written_for"],
@@ -288,7 +297,9 @@ def build(ctx: Context) -> JobPostings:
     postings = postings.with_columns(ids.alias("岗位编号")).sample(fraction=1.0, shuffle=True, seed=ctx.seed)
     status = np.full(postings.height, "open", dtype=object)
     status[postings["expired"].to_numpy()] = "expired"
-    status[:withdrawn] = "withdrawn"
+    status[_some(rng, postings["written_for"].is_not_null().to_numpy() & (status == "open"), withdrawn / count)] = (
+        "withdrawn"
+    )
     postings = postings.with_columns(
         pl.Series("status", status, dtype=pl.String), pl.lit(None, pl.String).alias("same_as")
     )
