@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from console.snapshot import Snapshot
+from dedup.standardise import major_names
 
 MATCH_TABLE = "job_match"
 POSTING_TABLE = "job_posting"
@@ -165,13 +166,15 @@ def requirements(posting: dict[str, object]) -> list[tuple[str, str]]:
         value = posting.get(column)
         return labels.get(value, str(value)) + "及以上" if isinstance(value, int) else "不限"
 
-    codes = posting.get("major_codes") or []
-    majors = "不限" if posting.get("major_any") else "、".join(map(str, codes)) if codes else "未能识别（不作要求）"
+    names = major_names()
+    codes = [str(c) for c in posting.get("major_codes") or []]  # type: ignore[attr-defined]
+    read = "、".join(f"{names.get(c, c)}（{c}）" for c in codes)
+    majors = "不限" if posting.get("major_any") else read or "未能识别（不作要求）"
     age = posting.get("max_age")
     countries = posting.get("preferred_countries") or []
     return [
         ("专业要求（原文）", str(posting.get("majors_text") or "—")),
-        ("专业代码", majors),
+        ("专业（目录代码）", majors),
         ("学历", ranked("min_education_rank", EDUCATION)),
         ("学位", ranked("min_degree_rank", DEGREE)),
         ("职称", ranked("min_title_rank", TITLE)),

@@ -318,6 +318,8 @@ def test_blocked_matching_equals_scoring_everyone(tmp_path: Path, seed: int) -> 
         )
         for k in range(40)
     ]
+    # Any major in one district, nothing else asked: its district alone fills the list, nobody else is scored.
+    posting_rows.append(_posting("J999", **{"专业要求": "不限", "工作地点": "渝北区"}))
     people = [
         _person(
             f"P{k:04d}",
@@ -352,4 +354,5 @@ def test_blocked_matching_equals_scoring_everyone(tmp_path: Path, seed: int) -> 
         >= MAX_PER_POSTING
     ]
     assert blocked
+    assert sum("渝北区" in c["districts"] for c in candidates.to_dicts()) >= MAX_PER_POSTING
     assert match.group_by("posting_id").len()["len"].max() == MAX_PER_POSTING  # some postings are cut at 100

@@ -60,13 +60,13 @@ def _label(column: str, ranks: dict[str, int]) -> str:
 
 
 def _prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """Temporary tables: open postings `_jp` with their requirements, candidates `_jc` with buckets,
-    and the keys majors are joined on."""
+    """Temporary tables: open postings `_jp` and candidates `_jc`, each with a small integer id (`jid`,
+    `cid` in person-id order), and the integer major keys both are joined on."""
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _jp AS
-        SELECT posting_id, min_education_rank, min_degree_rank, min_title_rank, max_age,
-               coalesce(posted_on, delivery_date) AS age_on,
+        SELECT row_number() OVER (ORDER BY posting_id)::INTEGER AS jid, posting_id, min_education_rank,
+               min_degree_rank, min_title_rank, max_age, coalesce(posted_on, delivery_date) AS age_on,
                CASE WHEN max_age IS NOT NULL
                     THEN (coalesce(posted_on, delivery_date) - to_years(max_age + 1))::DATE END AS born_after,
                coalesce(overseas_requirement = 'required', false) AS requires_abroad,
@@ -81,8 +81,9 @@ def _prepare(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _jc AS
-        SELECT *, coalesce(education_rank, -1) AS b_edu, coalesce(degree_rank, -1) AS b_deg,
-               coalesce(title_rank, -1) AS b_title
+        SELECT row_number() OVER (ORDER BY person_id)::INTEGER AS cid, *,
+               coalesce(education_rank, -1) AS b_edu, coalesce(degree_rank, -1) AS b_deg,
+               coalesce(title_rank, -1) AS b_title, len(major_codes) = 0 AS major_unknown
         FROM {CANDIDATES}
         """
     )
@@ -91,48 +92,98 @@ def _prepare(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _person_keys AS
-        WITH codes AS (SELECT person_id, unnest(major_codes) AS code FROM _jc)
-        SELECT DISTINCT person_id, code, unnest([left(code, 2), left(code, 4), code]) AS key, 'exact' AS level
-        FROM codes
+        WITH codes AS (SELECT cid, unnest(major_codes) AS code FROM _jc)
+        SELECT DISTINCT cid, code, unnest([left(code, 2), left(code, 4), code]) AS key, 'exact' AS level FROM codes
         UNION ALL
-        SELECT DISTINCT person_id, code, left(code, 4) AS key, 'category' FROM codes
+        SELECT DISTINCT cid, code, left(code, 4) AS key, 'category' FROM codes
         """
     )
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _posting_keys AS
-        WITH codes AS (SELECT posting_id, unnest(major_codes) AS code FROM _jp WHERE NOT major_open)
-        SELECT DISTINCT posting_id, code, code AS key, 'exact' AS level FROM codes
+        WITH codes AS (SELECT jid, unnest(major_codes) AS code FROM _jp WHERE NOT major_open)
+        SELECT DISTINCT jid, code, code AS key, 'exact' AS level FROM codes
         UNION ALL
-        SELECT DISTINCT posting_id, code, unnest([left(code, 4), left(code, 2)]) AS key, 'category' FROM codes
+        SELECT DISTINCT jid, code, unnest([left(code, 4), left(code, 2)]) AS key, 'category' FROM codes
+        """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _keys AS
+        SELECT key, level, row_number() OVER (ORDER BY key, level)::INTEGER AS kid
+        FROM (SELECT DISTINCT key, level FROM _posting_keys)
+        """
+    )
+
+
+def _major_tier(con: duckdb.DuckDBPyConnection, table: str, level: str, postings: str) -> None:
+    """`table`: (jid, cid) pairs of `postings` (a query of jids) sharing a `level` major key and meeting
+    every hard requirement."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {table} AS
+        WITH p AS (SELECT DISTINCT k.jid, x.kid FROM _posting_keys k JOIN _keys x USING (key, level)
+                   WHERE k.level = '{level}' AND k.jid IN ({postings})),
+             m AS (SELECT DISTINCT k.cid, x.kid FROM _person_keys k JOIN _keys x USING (key, level)
+                   WHERE k.level = '{level}'),
+             pairs AS (SELECT DISTINCT p.jid, m.cid FROM p JOIN m USING (kid))
+        SELECT pairs.jid, pairs.cid FROM pairs JOIN _jp j ON j.jid = pairs.jid JOIN _jc c ON c.cid = pairs.cid
+        WHERE {HARD}
+        """
+    )
+
+
+def _few(tables: list[str]) -> str:
+    """Open postings with fewer than `MAX_PER_POSTING` pairs in the given tier tables."""
+    counted = " UNION ".join(f"SELECT jid, cid FROM {t}" for t in tables)  # a pair in two tiers counts once
+    return f"""
+        SELECT j.jid FROM _jp j LEFT JOIN (SELECT jid, count(*) AS n FROM ({counted}) GROUP BY jid) m USING (jid)
+        WHERE NOT j.major_open AND coalesce(m.n, 0) < {MAX_PER_POSTING}
+    """
+
+
+def _local(con: duckdb.DuckDBPyConnection) -> None:
+    """A posting that takes any major but names a district first scores who qualifies in that district
+    (`_local`). It is `_settled` when its 100th best there has more points than anyone outside could
+    reach (the district's points missing, every other item at its maximum): then nobody else is scored."""
+    outside = f"""({MAJOR_POINTS["any"]} + CASE WHEN len(j.preferred_countries) > 0 THEN {COUNTRY_POINTS} ELSE 0 END
+                   + CASE WHEN j.prefers_abroad THEN {ABROAD_POINTS["verified"]} ELSE 0 END
+                   + {TITLE_POINTS} + {max(RECENT_POINTS.values())})"""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _local AS
+        WITH places AS (SELECT DISTINCT cid, unnest(districts) AS district FROM _jc)
+        SELECT j.jid, c.cid FROM _jp j JOIN places d ON d.district = j.district JOIN _jc c ON c.cid = d.cid
+        WHERE j.major_open AND NOT j.district_any AND {HARD}
+        """
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _settled AS
+        WITH p AS (SELECT jid, cid, 4 AS level FROM _local),
+        scored AS (
+            SELECT p.jid, {_score_sql()} AS points
+            FROM p JOIN _jp j USING (jid) JOIN _jc c USING (cid)
+        ),
+        best AS (SELECT jid, max(points, {MAX_PER_POSTING}) AS top FROM scored GROUP BY jid)
+        SELECT b.jid FROM best b JOIN _jp j USING (jid)
+        WHERE len(b.top) = {MAX_PER_POSTING} AND list_min(b.top) > {outside}
         """
     )
 
 
 def _pairs(con: duckdb.DuckDBPyConnection) -> None:
-    """`_pairs`: the (posting, person) pairs to score, with the best major level and the codes behind it."""
+    """`_pairs` (jid, cid, level): every pair that can reach a posting's top `MAX_PER_POSTING`, with its
+    major level. Exact majors first; the same 专业类 only where those are too few; everyone who meets the
+    hard requirements only where both are too few, or the posting takes any major."""
+    _major_tier(con, "_exact", "exact", "SELECT jid FROM _jp")
+    _major_tier(con, "_category", "category", _few(["_exact"]))
+    _local(con)
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE _by_major AS
-        SELECT k.posting_id, c.person_id,
-               arg_min({{'level': k.level, 'person_code': p.code, 'posting_code': k.code}},
-                       (k.level <> 'exact', -length(k.code), p.code)) AS best
-        FROM _posting_keys k
-        JOIN _person_keys p ON p.key = k.key AND p.level = k.level
-        JOIN _jp j ON j.posting_id = k.posting_id
-        JOIN _jc c ON c.person_id = p.person_id
-        WHERE {HARD}
-        GROUP BY k.posting_id, c.person_id
-        """
-    )
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _wide AS  -- postings whose major blocks leave too few: all who qualify
-        SELECT posting_id FROM _jp WHERE major_open
-        UNION ALL
-        SELECT j.posting_id FROM _jp j LEFT JOIN (SELECT posting_id, count(*) AS n FROM _by_major GROUP BY 1) m
-            USING (posting_id)
-        WHERE NOT j.major_open AND coalesce(m.n, 0) < {MAX_PER_POSTING}
+        CREATE OR REPLACE TEMP TABLE _wide AS
+        SELECT jid FROM _jp WHERE major_open AND jid NOT IN (SELECT jid FROM _settled)
+        UNION ALL {_few(["_exact", "_category"])}
         """
     )
     con.execute(
@@ -142,58 +193,97 @@ def _pairs(con: duckdb.DuckDBPyConnection) -> None:
             SELECT DISTINCT b_edu, b_deg, b_title, returnee_verified, internship_eligible FROM _jc
         ),
         fits AS (
-            SELECT j.posting_id, b.*
-            FROM _jp j JOIN _wide USING (posting_id), buckets b
+            SELECT j.jid, b.*
+            FROM _jp j JOIN _wide USING (jid), buckets b
             WHERE b.b_edu >= coalesce(j.min_education_rank, -1) AND b.b_deg >= coalesce(j.min_degree_rank, -1)
               AND b.b_title >= coalesce(j.min_title_rank, -1)
               AND (b.returnee_verified OR NOT j.requires_abroad) AND (b.internship_eligible OR NOT j.internship)
         ),
         everyone AS (
-            SELECT f.posting_id, c.person_id
+            SELECT f.jid, c.cid, c.major_unknown, j.major_open
             FROM fits f
             JOIN _jc c USING (b_edu, b_deg, b_title, returnee_verified, internship_eligible)
-            JOIN _jp j ON j.posting_id = f.posting_id
+            JOIN _jp j ON j.jid = f.jid
             WHERE j.born_after IS NULL OR c.birth_date > j.born_after
+        ),
+        tiers AS (
+            SELECT jid, cid, 3 AS level FROM _exact
+            UNION ALL SELECT jid, cid, 2 FROM _category ANTI JOIN _exact USING (jid, cid)
         )
-        SELECT e.posting_id, e.person_id, m.best FROM everyone e LEFT JOIN _by_major m USING (posting_id, person_id)
+        SELECT jid, cid, level FROM tiers ANTI JOIN _wide USING (jid)
         UNION ALL
-        SELECT posting_id, person_id, best FROM _by_major WHERE posting_id NOT IN (SELECT posting_id FROM _wide)
+        SELECT jid, cid, 4 FROM _local SEMI JOIN _settled USING (jid)
+        UNION ALL
+        SELECT jid, cid, 4 FROM everyone WHERE major_open
+        UNION ALL
+        SELECT e.jid, e.cid, coalesce(t.level, CASE WHEN e.major_unknown THEN 1 ELSE 0 END)
+        FROM everyone e LEFT JOIN tiers t USING (jid, cid) WHERE NOT e.major_open
         """
     )
 
 
+LEVELS = {4: "any", 3: "exact", 2: "category", 1: "unknown", 0: "other"}
+
+
 def _score_sql() -> str:
-    """The points of a pair row `p` (see module docstring)."""
-    recent = " ".join(f"WHEN p.years_since_return <= {years} THEN {points}" for years, points in RECENT_POINTS.items())
-    majors = " ".join(f"WHEN '{level}' THEN {points}" for level, points in MAJOR_POINTS.items())
+    """The points (0–99) of a pair row `p` joined to posting `j` and candidate `c` (see module docstring)."""
+    recent = " ".join(f"WHEN c.years_since_return <= {years} THEN {points}" for years, points in RECENT_POINTS.items())
+    majors = " ".join(f"WHEN {level} THEN {MAJOR_POINTS[name]}" for level, name in LEVELS.items())
     return f"""
-        CASE p.major_level {majors} END
-        + CASE WHEN p.district_fit THEN {DISTRICT_POINTS} ELSE 0 END
-        + CASE WHEN p.country IS NOT NULL THEN {COUNTRY_POINTS} ELSE 0 END
-        + CASE WHEN NOT p.prefers_abroad THEN 0 WHEN p.returnee_verified THEN {ABROAD_POINTS["verified"]}
+        CASE p.level {majors} END
+        + CASE WHEN j.district_any OR list_contains(c.districts, j.district) THEN {DISTRICT_POINTS} ELSE 0 END
+        + CASE WHEN list_has_any(c.study_countries, j.preferred_countries) THEN {COUNTRY_POINTS} ELSE 0 END
+        + CASE WHEN NOT j.prefers_abroad THEN 0 WHEN c.returnee_verified THEN {ABROAD_POINTS["verified"]}
                ELSE {ABROAD_POINTS["declared"]} END
-        + least(coalesce(p.title_rank, 0), {TITLE_POINTS})
+        + least(coalesce(c.title_rank, 0), {TITLE_POINTS})
         + CASE {recent} ELSE 0 END
     """
 
 
 def _rank(con: duckdb.DuckDBPyConnection) -> None:
-    """Score every pair and keep the best `MAX_PER_POSTING` of each posting (ties: smaller person id)."""
+    """`_ranked` (jid, cid, points, level, rank): the best `MAX_PER_POSTING` of each posting, by a top-N
+    aggregate over one integer per pair, (100 - points) · 2^32 + cid: smallest for the most points, then
+    the smallest cid (person ids are numbered in order). The major level follows from the points."""
+    levels = " ".join(
+        f"WHEN points >= {MAJOR_POINTS[name]} THEN {level}" for level, name in LEVELS.items() if name != "any"
+    )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _ranked AS
-        WITH p AS (
-            SELECT p.posting_id, p.person_id, p.best, j.prefers_abroad, c.returnee_verified, c.title_rank,
-                   c.years_since_return,
-                   CASE WHEN j.major_open THEN 'any' WHEN p.best IS NOT NULL THEN p.best.level
-                        WHEN len(c.major_codes) = 0 THEN 'unknown' ELSE 'other' END AS major_level,
-                   coalesce(j.district_any OR list_contains(c.districts, j.district), false) AS district_fit,
-                   list_intersect(c.study_countries, j.preferred_countries)[1] AS country
-            FROM _pairs p JOIN _jp j USING (posting_id) JOIN _jc c USING (person_id)
+        WITH scored AS (
+            SELECT p.jid, ((100 - ({_score_sql()}))::BIGINT << 32) + p.cid AS sort_key
+            FROM _pairs p
+            JOIN (SELECT jid, district_any, district, preferred_countries, prefers_abroad FROM _jp) j USING (jid)
+            JOIN (SELECT cid, districts, study_countries, returnee_verified, title_rank, years_since_return FROM _jc) c
+                USING (cid)
+        ),
+        top AS (SELECT jid, min(sort_key, {MAX_PER_POSTING}) AS keys FROM scored GROUP BY jid),
+        ranked AS (
+            SELECT jid, unnest(keys) AS sort_key, generate_subscripts(keys, 1)::INTEGER AS rank FROM top
+        ),
+        decoded AS (
+            SELECT jid, (sort_key & 4294967295)::INTEGER AS cid, (100 - (sort_key >> 32))::INTEGER AS points, rank
+            FROM ranked
         )
-        SELECT posting_id, person_id, best, major_level, district_fit, country, ({_score_sql()})::DOUBLE AS score
-        FROM p
-        QUALIFY row_number() OVER (PARTITION BY posting_id ORDER BY score DESC, person_id) <= {MAX_PER_POSTING}
+        SELECT d.*, CASE WHEN j.major_open THEN 4 ELSE CASE {levels} END END AS level
+        FROM decoded d JOIN _jp j USING (jid)
+        """
+    )
+
+
+def _codes(con: duckdb.DuckDBPyConnection) -> None:
+    """`_best_codes`: for the ranked pairs with an exact or category major, the codes that matched
+    (the posting's most specific one)."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _best_codes AS
+        SELECT r.jid, r.cid,
+               arg_min({'person_code': c.code, 'posting_code': p.code}, (-length(p.code), c.code)) AS best
+        FROM _ranked r
+        JOIN _posting_keys p ON p.jid = r.jid AND p.level = CASE r.level WHEN 3 THEN 'exact' ELSE 'category' END
+        JOIN _person_keys c ON c.cid = r.cid AND c.key = p.key AND c.level = p.level
+        WHERE r.level IN (2, 3)
+        GROUP BY r.jid, r.cid
         """
     )
 
@@ -203,8 +293,10 @@ def _reasons_sql() -> str:
     education = _label("c.education_rank", EDUCATION_RANK)
     degree = _label("c.degree_rank", DEGREE_RANK)
     title = _label("c.title_rank", TITLE_RANK)
-    person_major = "coalesce(pm.name, r.best.person_code)"
-    posting_major = "coalesce(jm.name, r.best.posting_code)"
+    person_major = "coalesce(pm.name, b.best.person_code)"
+    posting_major = "coalesce(jm.name, b.best.posting_code)"
+    shared = "coalesce(jc.name, left(b.best.posting_code, least(4, length(b.best.person_code))))"
+    country = "list_intersect(c.study_countries, j.preferred_countries)[1]"
     items = [
         f"CASE WHEN j.min_education_rank IS NOT NULL THEN {education} || '≥' || "
         f"{_label('j.min_education_rank', EDUCATION_RANK)} END",
@@ -215,16 +307,15 @@ def _reasons_sql() -> str:
         " || j.max_age::VARCHAR || '岁' END",
         "CASE WHEN j.requires_abroad THEN '留学经历' || c.returnee_status_label END",
         "CASE WHEN j.internship THEN '符合就业见习条件' END",
-        f"""CASE r.major_level
-              WHEN 'any' THEN '专业不限'
-              WHEN 'exact' THEN CASE WHEN r.best.person_code = r.best.posting_code THEN {person_major} || '专业对口'
-                                     ELSE {person_major} || '属' || {posting_major} END
-              WHEN 'category' THEN {person_major} || '与' || {posting_major} || '同属'
-                                   || coalesce(jc.name, left(r.best.posting_code, least(4, length(r.best.person_code))))
-              WHEN 'unknown' THEN '专业未知'
+        f"""CASE r.level
+              WHEN 4 THEN '专业不限'
+              WHEN 3 THEN CASE WHEN b.best.person_code = b.best.posting_code THEN {person_major} || '专业对口'
+                               ELSE {person_major} || '属' || {posting_major} END
+              WHEN 2 THEN {person_major} || '与' || {posting_major} || '同属' || {shared}
+              WHEN 1 THEN '专业未知'
               ELSE '专业不同' END""",
-        "CASE WHEN r.district_fit THEN CASE WHEN j.district_any THEN '工作地点全市' ELSE j.district END END",
-        "CASE WHEN r.country IS NOT NULL THEN '留学' || coalesce(cn.name_zh, r.country) END",
+        "CASE WHEN j.district_any THEN '工作地点全市' WHEN list_contains(c.districts, j.district) THEN j.district END",
+        f"CASE WHEN {country} IS NOT NULL THEN '留学' || coalesce(cn.name_zh, {country}) END",
         "CASE WHEN j.prefers_abroad THEN '留学人员（' || c.returnee_status_label || '）' END",
         "CASE WHEN c.title_rank >= 1 THEN c.title_level || '职称' END",
         f"CASE WHEN c.years_since_return <= {max(RECENT_POINTS)} "
@@ -239,6 +330,7 @@ def build_job_match(con: duckdb.DuckDBPyConnection) -> int:
     _prepare(con)
     _pairs(con)
     _rank(con)
+    _codes(con)
     names = pl.DataFrame(list(major_names().items()), schema={"code": pl.Utf8, "name": pl.Utf8}, orient="row")
     con.register("_major_names", names.to_arrow())
     con.register("_countries", country_names().to_arrow())
@@ -246,22 +338,23 @@ def build_job_match(con: duckdb.DuckDBPyConnection) -> int:
         con.execute(
             f"""
             INSERT INTO {TABLE}
-            SELECT r.posting_id, r.person_id,
-                   row_number() OVER (PARTITION BY r.posting_id ORDER BY r.score DESC, r.person_id)::INTEGER,
-                   r.score, {_reasons_sql()}
-            FROM _ranked r JOIN _jp j USING (posting_id) JOIN _jc c USING (person_id)
-            LEFT JOIN _major_names pm ON pm.code = r.best.person_code
-            LEFT JOIN _major_names jm ON jm.code = r.best.posting_code
+            SELECT j.posting_id, c.person_id, r.rank, r.points::DOUBLE, {_reasons_sql()}
+            FROM _ranked r JOIN _jp j USING (jid) JOIN _jc c USING (cid)
+            LEFT JOIN _best_codes b ON b.jid = r.jid AND b.cid = r.cid
+            LEFT JOIN _major_names pm ON pm.code = b.best.person_code
+            LEFT JOIN _major_names jm ON jm.code = b.best.posting_code
             LEFT JOIN _major_names jc
-                ON jc.code = left(r.best.posting_code, least(4, length(r.best.person_code)))
-            LEFT JOIN _countries cn ON cn.code = r.country
-            ORDER BY r.posting_id, 3
+                ON jc.code = left(b.best.posting_code, least(4, length(b.best.person_code)))
+            LEFT JOIN _countries cn ON cn.code = list_intersect(c.study_countries, j.preferred_countries)[1]
+            ORDER BY j.posting_id, r.rank
             """
         )
     finally:
         con.unregister("_major_names")
         con.unregister("_countries")
-        for table in ("_jp", "_jc", "_person_keys", "_posting_keys", "_by_major", "_wide", "_pairs", "_ranked"):
+        temporary = ("_jp", "_jc", "_person_keys", "_posting_keys", "_keys", "_exact", "_category", "_local")
+        temporary += ("_settled", "_wide")
+        for table in (*temporary, "_pairs", "_ranked", "_best_codes"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
     return int(scalar(con, f"SELECT count(*) FROM {TABLE}") or 0)
 

@@ -13,7 +13,6 @@ from dedup.standardise import null_placeholders, parse_dates, parse_yyyymm
 
 DEGREES: tuple[str, ...] = ("博士", "硕士", "学士", "无")
 DEGREE_RANK: dict[str, int] = {"博士": 3, "硕士": 2, "学士": 1, "无": 0}
-EDUCATION_LEVELS: tuple[str, ...] = ("博士研究生", "硕士研究生", "大学本科", "大专及以下")
 EDUCATION_RANK: dict[str, int] = {"博士研究生": 3, "硕士研究生": 2, "大学本科": 1, "大专及以下": 0}
 TITLE_LEVELS: tuple[str, ...] = ("正高级", "副高级", "中级", "初级", "无")
 TITLE_RANK: dict[str, int] = {"正高级": 4, "副高级": 3, "中级": 2, "初级": 1, "无": 0}
