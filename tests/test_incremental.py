@@ -93,6 +93,8 @@ def test_the_run_log_times_every_stage(nights: dict[str, Path]) -> None:
         "person_conflicts",
         "person_profile",
         "policy_push",
+        "job_posting",
+        "job_match",
         "analyst_schema",
         "analyst_exports",
     ]

@@ -62,9 +62,9 @@ def _enum(s: pl.Series, values: tuple[str, ...]) -> pl.Series:
 
 
 def _requirement_rank(s: pl.Series, ranks: pl.Series) -> pl.Series:
-    """A requirement's rank; 不限 and unknown text are no requirement (null)."""
+    """A requirement's rank; 不限, 无 (rank 0: at least nothing) and unknown text are no requirement (null)."""
     unlimited = nz.clean_text(s).str.contains("不限").fill_null(False)
-    return pl.select(pl.when(~pl.lit(unlimited)).then(pl.lit(ranks)).alias(s.name)).to_series()
+    return pl.select(pl.when(~pl.lit(unlimited) & (pl.lit(ranks) > 0)).then(pl.lit(ranks)).alias(s.name)).to_series()
 
 
 def _countries(s: pl.Series) -> pl.Series:
