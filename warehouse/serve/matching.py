@@ -9,15 +9,18 @@ preferred study country, 留学人员优先, title and a recent return add point
 `MAX_OTHER_POINTS`, fewer than the gap between two major levels).
 
 That order lets matching block in DuckDB instead of pairing everyone with everything: a posting
-that names majors first takes only the persons who share a code or a 专业类 with it; only when
+that names majors first takes only the persons who share a code with it, then a 专业类; only when
 fewer than `MAX_PER_POSTING` of them meet the hard requirements are all persons who meet them
-scored. Hard requirements are themselves joined through buckets of (education, degree, title,
-verified returnee, 就业见习) that each posting accepts.
+scored. A posting taking any major first scores its district, and stops there when its 100th best
+beats anything from outside. Hard requirements are joined through buckets of (education, degree,
+title, verified returnee, 就业见习) that each posting accepts; the best are kept by a top-N
+aggregate over one integer per pair.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import duckdb
 import polars as pl
@@ -38,7 +41,9 @@ RECENT_POINTS = {3: 2, 5: 1}  # returned at most this many years ago → points
 MAX_OTHER_POINTS = (
     DISTRICT_POINTS + COUNTRY_POINTS + ABROAD_POINTS["verified"] + TITLE_POINTS + max(RECENT_POINTS.values())
 )
-assert MAJOR_POINTS["category"] - MAJOR_POINTS["unknown"] > MAX_OTHER_POINTS, "专业档次之间的差须大于其余加分之和"
+_TIERS = sorted(set(MAJOR_POINTS.values()))
+assert min(b - a for a, b in pairwise(_TIERS)) > MAX_OTHER_POINTS, "专业档次之间的差须大于其余加分之和"
+assert _TIERS[-1] + MAX_OTHER_POINTS < 100, "排序键假定匹配分小于 100"
 
 DDL = (
     f"CREATE OR REPLACE TABLE {TABLE} (posting_id VARCHAR, person_id VARCHAR, rank_for_posting INTEGER, "
