@@ -156,19 +156,19 @@ def _planted(rng: np.random.Generator, pop: Population, targets: np.ndarray, day
     m = targets.size
     posted = day - rng.integers(1, 60, m).astype("timedelta64[D]")
     age = _ages(frame["birth"].to_numpy(), posted)
-    education = _requirement(rng, np.asarray([EDUCATION.index(e) for e in frame["education"]]), 4, [40, 25, 35])
-    degree = _requirement(rng, np.asarray([DEGREES.index(d) for d in frame["degree"]]), 4, [40, 25, 35])
-    title = _requirement(rng, frame["title_level"].to_numpy(), 5, [35, 15, 50])
+    education = _requirement(rng, np.asarray([EDUCATION.index(e) for e in frame["education"]]), 4, [60, 20, 20])
+    degree = _requirement(rng, np.asarray([DEGREES.index(d) for d in frame["degree"]]), 4, [60, 20, 20])
+    title = _requirement(rng, frame["title_level"].to_numpy(), 5, [55, 15, 30])
     title = np.where(visible["title"], title, 4)
     limit = AGE_LIMITS[np.minimum(np.searchsorted(AGE_LIMITS, age + 1), AGE_LIMITS.size - 1)]
     has_limit = chance(rng, m, 0.4) & (limit > age)
     overseas = np.where(visible["verified"], categorical(rng, m, [35, 40, 25]), np.where(chance(rng, m, 0.6), 1, 2))
     internship = _internship(pop, day)[targets] & chance(rng, m, 0.7)
     kind = np.where(internship, 1, np.where(chance(rng, m, 0.1), 2, 0))
-    district = where(chance(rng, m, 0.2), pick(("重庆市", "全市"), rng.integers(0, 2, m)), frame["district"])
+    district = where(chance(rng, m, 0.08), pick(("重庆市", "全市"), rng.integers(0, 2, m)), frame["district"])
     country = frame["country"].replace_strict({k: v[1] for k, v in ref.COUNTRIES.items()})
     second = pick([v[1] for v in ref.COUNTRIES.values()], rng.integers(0, len(ref.COUNTRIES), m))
-    countries = choose(categorical(rng, m, [35, 15, 50]), [country, country + "、" + second, ""])
+    countries = choose(categorical(rng, m, [65, 20, 15]), [country, country + "、" + second, ""])
     return pl.DataFrame(
         {
             "written_for": frame["person_id"],
