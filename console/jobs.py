@@ -171,7 +171,7 @@ def requirements(posting: dict[str, object]) -> list[tuple[str, str]]:
     read = "、".join(f"{names.get(c, c)}（{c}）" for c in codes)
     majors = "不限" if posting.get("major_any") else read or "未能识别（不作要求）"
     age = posting.get("max_age")
-    countries = posting.get("preferred_countries") or []
+    countries = [str(c) for c in posting.get("preferred_countries") or []]  # type: ignore[attr-defined]
     return [
         ("专业要求（原文）", str(posting.get("majors_text") or "—")),
         ("专业（目录代码）", majors),
@@ -180,7 +180,7 @@ def requirements(posting: dict[str, object]) -> list[tuple[str, str]]:
         ("职称", ranked("min_title_rank", TITLE)),
         ("年龄上限", f"{age}周岁（按发布日期）" if age is not None else "不限或未能识别"),
         ("留学经历", OVERSEAS.get(str(posting.get("overseas_requirement")), "不限")),
-        ("偏好留学国家（地区）", "、".join(map(str, countries)) or "无"),
+        ("偏好留学国家（地区）", "、".join(countries) or "无"),
         ("工作地点", "全市" if posting.get("district_any") else str(posting.get("district") or "未能识别")),
         (
             "岗位类型",

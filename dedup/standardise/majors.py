@@ -17,7 +17,7 @@ import polars as pl
 from dedup.standardise._common import MAX_TEXT_LENGTH, map_distinct, nfkc, to_simplified
 from dedup.standardise.placeholders import null_placeholders
 
-SCHEMA: dict[str, pl.DataType] = {"codes": pl.List(pl.Utf8), "any_major": pl.Boolean}
+SCHEMA: dict[str, pl.DataType] = {"codes": pl.List(pl.Utf8), "any_major": pl.Boolean()}
 ANY_MAJOR = frozenset({"不限", "专业不限", "不限专业", "any", "anymajor", "all", "无要求", "专业不限制"})
 
 # Several majors in one value: 、 ， , ； / 或 (and their full-width or ASCII twins after NFKC).

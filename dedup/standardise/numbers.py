@@ -22,6 +22,5 @@ def parse_numbers(s: pl.Series, whole: bool = False) -> pl.Series:
     frame = pl.DataFrame({"t": text}).with_columns(plain.alias("t"))
     pattern = _WHOLE if whole else _DECIMAL
     value = pl.when(pl.col("t").str.contains(pattern)).then(pl.col("t").cast(pl.Float64, strict=False))
-    if whole:
-        value = value.cast(pl.Int64, strict=False)
-    return frame.select(value.alias(s.name)).to_series()
+    typed = value.cast(pl.Int64, strict=False) if whole else value
+    return frame.select(typed.alias(s.name)).to_series()

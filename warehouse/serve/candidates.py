@@ -17,7 +17,7 @@ from warehouse.serve import normalise as nz
 from warehouse.serve.context import RESTRICTED
 from warehouse.serve.facts.education import BRONZE_FIELDS
 from warehouse.serve.facts.frames import person_rows
-from warehouse.store.db import scalar, write_table
+from warehouse.store.db import write_table
 
 MAJOR_SOURCES = ("survey", "pi_hr")
 
@@ -121,4 +121,4 @@ def build_job_candidates(con: duckdb.DuckDBPyConnection) -> int:
         )
     finally:
         con.unregister("_qualifications")
-    return int(scalar(con, f"SELECT count(*) FROM {RESTRICTED}.job_candidate") or 0)
+    return con.execute(f"SELECT count(*) FROM {RESTRICTED}.job_candidate").fetchall()[0][0]

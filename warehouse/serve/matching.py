@@ -28,7 +28,6 @@ import polars as pl
 from dedup.standardise import major_names
 from warehouse.serve.context import RESTRICTED
 from warehouse.serve.normalise import DEGREE_RANK, EDUCATION_RANK, TITLE_RANK, country_names
-from warehouse.store.db import scalar
 
 TABLE = "main.job_match"
 MAX_PER_POSTING = 100
@@ -50,6 +49,21 @@ DDL = (
     "score DOUBLE, reasons VARCHAR)"
 )
 CANDIDATES = f"{RESTRICTED}.job_candidate"
+TEMPORARY = (  # tables one build of `job_match` creates and drops
+    "_jp",
+    "_jc",
+    "_person_keys",
+    "_posting_keys",
+    "_keys",
+    "_exact",
+    "_category",
+    "_local",
+    "_settled",
+    "_wide",
+    "_pairs",
+    "_ranked",
+    "_best_codes",
+)
 HARD = """coalesce(
     (j.min_education_rank IS NULL OR c.education_rank >= j.min_education_rank)
     AND (j.min_degree_rank IS NULL OR c.degree_rank >= j.min_degree_rank)
@@ -357,11 +371,9 @@ def build_job_match(con: duckdb.DuckDBPyConnection) -> int:
     finally:
         con.unregister("_major_names")
         con.unregister("_countries")
-        temporary = ("_jp", "_jc", "_person_keys", "_posting_keys", "_keys", "_exact", "_category", "_local")
-        temporary += ("_settled", "_wide")
-        for table in (*temporary, "_pairs", "_ranked", "_best_codes"):
+        for table in TEMPORARY:
             con.execute(f"DROP TABLE IF EXISTS {table}")
-    return int(scalar(con, f"SELECT count(*) FROM {TABLE}") or 0)
+    return con.execute(f"SELECT count(*) FROM {TABLE}").fetchall()[0][0]
 
 
 @dataclass(frozen=True)
