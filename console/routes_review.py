@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from console.access import note_access
+from console.jobs import person_openings
 from console.labels import REASON_LABELS, RECORD_FIELDS, SOURCE_LABELS
 from console.person import decisions_about, load_person_view
 from console.queue import build_queue, filter_queue
@@ -85,6 +86,7 @@ def person_page(
     decisions = with_status(ctx.store.decisions())
     with open_snapshot(ctx.warehouse) as snapshot:
         view = load_person_view(snapshot, ids)
+        openings = person_openings(snapshot, view.person_ids)
         run_id = snapshot.run_id
     if not view.person_ids and not view.history:
         raise HTTPException(status_code=404, detail="没有这个人员")
@@ -95,6 +97,7 @@ def person_page(
         request,
         "person.html",
         view=view,
+        openings=openings,
         ids=ids,
         fields=RECORD_FIELDS,
         decisions=about.to_dicts(),

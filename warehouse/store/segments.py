@@ -186,8 +186,16 @@ class SegmentStore:
         seq = self.con.execute(f"SELECT coalesce(max(seq), 0) + 1 FROM {CATALOGUE} WHERE table_name = ?", [table])
         self.con.execute(
             f"INSERT INTO {CATALOGUE} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [table, seq.fetchall()[0][0], str(rows), str(deletes) if deletes else None, row_count, delete_count,
-             list(key), self.run_id],
+            [
+                table,
+                seq.fetchall()[0][0],
+                str(rows),
+                str(deletes) if deletes else None,
+                row_count,
+                delete_count,
+                list(key),
+                self.run_id,
+            ],
         )
 
     def _create_view(self, table: str) -> None:
