@@ -39,7 +39,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[GenerationSumma
 def quirky(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A larger set, so that quirks rarer than one in a few hundred records show up."""
     out = tmp_path_factory.mktemp("quirky")
-    generate_landing(1000, 5, out)
+    generate_landing(1000, 6, out)
     return out
 
 
