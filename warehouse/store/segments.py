@@ -154,7 +154,10 @@ class SegmentStore:
         gone = f"SELECT {columns} FROM ({current}) EXCEPT SELECT {columns} FROM ({select_sql})"
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE _changed AS {changed}")
         try:
-            return self.update(table, "SELECT * FROM _changed", f"SELECT {columns} FROM _changed UNION ALL {gone}")
+            replaced = f"SELECT {columns} FROM _changed INTERSECT SELECT {columns} FROM ({current})"
+            return self.update(
+                table, "SELECT * FROM _changed", f"SELECT * FROM ({replaced}) UNION ALL SELECT * FROM ({gone})"
+            )
         finally:
             self.con.execute("DROP TABLE IF EXISTS _changed")
 
@@ -201,7 +204,14 @@ class SegmentStore:
     def _create_view(self, table: str) -> None:
         schema = table.split(".")[0] if "." in table else "main"
         self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-        self.con.execute(f"DROP TABLE IF EXISTS {table}")
+        name = table.split(".")[-1]
+        tables = self.con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
+            " AND schema_name = ? AND table_name = ?",
+            [schema, name],
+        ).fetchall()[0][0]
+        if tables:  # a table of an older build, before the table was segmented
+            self.con.execute(f"DROP TABLE {table}")
         self.con.execute(f"CREATE OR REPLACE VIEW {table} AS {self.current_sql(table)}")
 
 
