@@ -10,7 +10,7 @@ def _score(args: argparse.Namespace) -> int:
     import polars as pl
 
     from dedup.evaluate import error_categories, format_scores, score
-    from warehouse.db import connect, table_exists
+    from warehouse.store.db import connect, table_exists
 
     truth = pl.read_csv(args.truth, infer_schema=False)
     with connect(Path(args.warehouse), read_only=True) as con:
