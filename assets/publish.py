@@ -4,6 +4,7 @@ import polars as pl
 from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, asset
 
 from assets.resolve import person_xref
+from assets.review import review_queue
 from assets.serve import analyst_exports, analyst_schema
 from dedup.model import model_version
 from pipelines.resources import WarehouseResource
@@ -39,7 +40,7 @@ def building_warehouse(context: AssetExecutionContext, warehouse: WarehouseResou
 @asset(
     group_name="publish",
     kinds={"duckdb"},
-    deps=[building_warehouse, person_xref, analyst_schema, analyst_exports],
+    deps=[building_warehouse, person_xref, review_queue, analyst_schema, analyst_exports],
     description="已发布的数仓文件：本次运行构建完成且通过阻断性检查后，原子替换上一版本。",
 )
 def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:

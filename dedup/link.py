@@ -15,8 +15,9 @@ from dedup.groups import PROFILE_COLUMNS, deterministic_links, profiles, typo_id
 
 # Chosen from measured precision/recall on generated truth (see README "Linkage thresholds").
 MATCH_THRESHOLD = 0.9
-# Pairs kept as evidence for stewards even below the match threshold.
-EVIDENCE_THRESHOLD = 0.2
+# Pairs kept as evidence even far below the match threshold: the review queue weighs them (a true
+# match whose birth date or name was mistyped often scores 0.01–0.2).
+EVIDENCE_THRESHOLD = 0.001
 # The columns of `records` that linkage reads (the raw values and lineage stay in the warehouse).
 LINK_COLUMNS = (
     "record_uid",
