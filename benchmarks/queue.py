@@ -141,7 +141,7 @@ def main() -> None:
     parser.add_argument("--version", help="新校准的版本号（--fit 时必填）")
     args = parser.parse_args()
 
-    from dedup.review.queue import DEFAULT_BUDGET
+    from dedup.review.budget import DEFAULT_BUDGET
 
     work = Path(args.work)
     budget = DEFAULT_BUDGET if args.review_budget is None else args.review_budget

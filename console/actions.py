@@ -9,6 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from console.person import person_records
+from console.queue import QueueItem
 from console.snapshot import Snapshot
 from console.store import active
 from warehouse.store.decisions import Decision
@@ -112,6 +113,44 @@ def different(snapshot: Snapshot, user: str, record_uids: list[str], comment: st
     )
 
 
+# What a steward can settle alike items with, per kind of item.
+BULK_ACTIONS = {"pair": ("different", "merge"), "person": ("confirm", "split")}
+
+
+def separate(snapshot: Snapshot, user: str, person_ids: list[str], comment: str | None) -> Decision:
+    """Two persons are different people: no record of one is the same person as a record of the other."""
+    if len(set(person_ids)) != 2:
+        raise ActionError("标记为不同的人需要恰好两个人员")
+    first, second = sorted(set(person_ids))
+    records = _records_of(snapshot, [first, second])
+    side = {p: sorted(records.filter(pl.col("person_id") == p)["record_uid"].to_list()) for p in (first, second)}
+    return Decision(
+        made_by=user,
+        action="different",
+        record_uids=side[first],
+        other_record_uids=side[second],
+        person_ids=[first, second],
+        comment=_comment(comment),
+        run_id=snapshot.run_id,
+    )
+
+
+def bulk(snapshot: Snapshot, user: str, items: list[QueueItem], action: str, comment: str | None) -> list[Decision]:
+    """One decision per item: pairs marked different or merged, persons confirmed or split at their weakest link."""
+    if not items:
+        raise ActionError("这一组里已没有待复核的项，请刷新页面")
+    kinds = {i.kind for i in items}
+    if len(kinds) != 1 or action not in BULK_ACTIONS.get(next(iter(kinds)), ()):
+        raise ActionError("这一组项不能用这个操作批量处理")
+    build = {
+        "different": lambda i: separate(snapshot, user, i.persons, comment),
+        "merge": lambda i: merge(snapshot, user, i.persons, comment),
+        "confirm": lambda i: confirm(snapshot, user, i.persons[0], comment),
+        "split": lambda i: split(snapshot, user, i.split_record_uids, comment),
+    }[action]
+    return [build(item) for item in items]
+
+
 def undo(snapshot: Snapshot, user: str, decisions: pl.DataFrame, decision_id: int, comment: str | None) -> Decision:
     """Cancel a decision in force; the undo names the same records so their page shows it."""
     target = active(decisions).filter(pl.col("decision_id") == decision_id)
@@ -128,6 +167,16 @@ def undo(snapshot: Snapshot, user: str, decisions: pl.DataFrame, decision_id: in
         run_id=snapshot.run_id,
         undoes=decision_id,
     )
+
+
+def undo_batch(
+    snapshot: Snapshot, user: str, decisions: pl.DataFrame, batch_id: int, comment: str | None
+) -> list[Decision]:
+    """Undo every decision of a batch that is still in force (each by its own undo)."""
+    in_force = active(decisions).filter(pl.col("batch_id") == batch_id)
+    if in_force.is_empty():
+        raise ActionError(f"批次 {batch_id} 没有仍然生效的决定")
+    return [undo(snapshot, user, decisions, int(d), comment) for d in in_force["decision_id"].to_list()]
 
 
 def _owners(snapshot: Snapshot, record_uids: set[str]) -> list[str]:

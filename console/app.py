@@ -16,6 +16,7 @@ from console import routes_actions, routes_auth, routes_review
 from console.security import SESSION_COOKIE, SessionCodec, check_secret
 from console.store import StoreBusy
 from console.web import ConsoleContext, LoginRequired, console, render
+from dedup.review.budget import DEFAULT_BUDGET
 
 PUBLIC_PATHS = ("/login",)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -30,10 +31,15 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(warehouse: Path, secret: str, page_size: int = DEFAULT_PAGE_SIZE) -> FastAPI:
-    """The console over one published warehouse (read-only) and its decisions file."""
+def create_app(
+    warehouse: Path, secret: str, page_size: int = DEFAULT_PAGE_SIZE, review_budget: float = DEFAULT_BUDGET
+) -> FastAPI:
+    """The console over one published warehouse (read-only) and its decisions file.
+
+    `review_budget`: review items per 1,000 persons the queue holds (the rest lie below the cut).
+    """
     app = FastAPI(title="数据管理员控制台", docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.console = ConsoleContext(Path(warehouse), SessionCodec(check_secret(secret)), page_size)
+    app.state.console = ConsoleContext(Path(warehouse), SessionCodec(check_secret(secret)), page_size, review_budget)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.include_router(routes_auth.router)
     app.include_router(routes_review.router)

@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from console import labels
 from console.formatting import cell_text
-from console.queue import QueueItem
+from console.queue import ReviewQueue
 from console.security import SESSION_COOKIE, Session, SessionCodec
 from console.store import DecisionStore
 
@@ -32,9 +32,10 @@ class ConsoleContext:
     warehouse: Path
     codec: SessionCodec
     page_size: int
+    review_budget: float
     store: DecisionStore = field(init=False)
     templates: Jinja2Templates = field(init=False)
-    _queue_cache: tuple[tuple[str, int, int], list[QueueItem]] | None = field(default=None, init=False)
+    _queue_cache: tuple[tuple[str, int, int], ReviewQueue] | None = field(default=None, init=False)
     _queue_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
@@ -44,6 +45,8 @@ class ConsoleContext:
             source_label=labels.source_label,
             source_labels=labels.SOURCE_LABELS,
             reason_labels=labels.REASON_LABELS,
+            kind_labels=labels.KIND_LABELS,
+            bulk_labels=labels.BULK_LABELS,
             action_labels=labels.ACTION_LABELS,
             role_labels=labels.ROLE_LABELS,
             event_labels=labels.EVENT_LABELS,
@@ -51,7 +54,7 @@ class ConsoleContext:
             cell_text=cell_text,
         )
 
-    def cached_queue(self, key: tuple[str, int, int], build: Any) -> list[QueueItem]:
+    def cached_queue(self, key: tuple[str, int, int], build: Any) -> ReviewQueue:
         """The queue for a (warehouse version, decisions count, last decision id), built once."""
         with self._queue_lock:
             if self._queue_cache is None or self._queue_cache[0] != key:

@@ -6,9 +6,9 @@ import argparse
 import logging
 import sys
 
-from returnees.commands import console, generate, quality, run, score, train
+from returnees.commands import console, generate, quality, queue, run, score, train
 
-COMMANDS = (generate, run, score, train, quality, console)
+COMMANDS = (generate, run, score, train, quality, console, queue)
 
 
 def build_parser() -> argparse.ArgumentParser:

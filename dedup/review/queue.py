@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
 import polars as pl
 
+from dedup.review.budget import MIN_ESTIMATE, budget_items
 from dedup.review.calibration import ReviewModel
 from dedup.review.candidates import candidate_sides, merged_halves, pair_candidates, person_links
 from dedup.review.features import FEATURE_NAMES, review_members, side_features
@@ -85,17 +84,6 @@ def review_candidates(
         .with_row_index("rank", offset=1)
         .select(QUEUE_COLUMNS)
     )
-
-
-# Items per 1,000 persons a night's queue holds at most (`--review-budget`).
-DEFAULT_BUDGET = 10.0
-# Items less likely wrong than this stay below the cut even while the budget has room.
-MIN_ESTIMATE = 0.05
-
-
-def budget_items(persons: int, per_thousand: float) -> int:
-    """How many items a budget of `per_thousand` items per 1,000 persons allows."""
-    return math.ceil(per_thousand * persons / 1000)
 
 
 def above_cut(estimates: pl.Series, persons: int, per_thousand: float, min_estimate: float = MIN_ESTIMATE) -> pl.Series:

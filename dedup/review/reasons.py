@@ -9,10 +9,6 @@ UNCERTAIN_FROM = 0.2
 # A person joined by a weakest link below this probability was a close call.
 WEAK_BELOW = 0.95
 
-# Reason codes in the order they are listed.
-PAIR_REASONS = ("refused_link", "two_ids", "near_miss", "uncertain_link", "shared_contact", "namesake")
-PERSON_REASONS = ("two_ids", "weak_link", "name_dob_only", "conflicting_keys", "birth_date_differs")
-
 FIELD_WORDS = {
     "citizen_id": "身份证号",
     "passport": "护照号",
@@ -37,6 +33,8 @@ def reason_codes(features: pl.DataFrame) -> pl.Series:
         "shared_contact": flag("contacts_agree"),
         "namesake": flag("same_name") & (p < UNCERTAIN_FROM) & ~flag("same_birth_date"),
     }
+    # Nothing above: a link too weak to say more about, or a person the model joined without doubt.
+    pair["low_link"] = ~pl.any_horizontal(list(pair.values()))
     person = {
         "two_ids": flag("two_citizen_ids"),
         "weak_link": p < WEAK_BELOW,
@@ -47,6 +45,7 @@ def reason_codes(features: pl.DataFrame) -> pl.Series:
         "conflicting_keys": pl.col("keys_disagree") > pl.col("two_citizen_ids"),
         "birth_date_differs": flag("birth_date_differs"),
     }
+    person["model_joined"] = ~pl.any_horizontal(list(person.values()))
 
     def listed(codes: dict[str, pl.Expr]) -> pl.Expr:
         return pl.concat_list(pl.when(test).then(pl.lit(code)) for code, test in codes.items()).list.drop_nulls()
