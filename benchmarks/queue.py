@@ -3,6 +3,7 @@ share of all errors it points at; and refitting its calibration.
 
     .venv/bin/python benchmarks/queue.py --persons 20000 200000            # our generator (seed 7)
     .venv/bin/python benchmarks/queue.py --landing DIR/landing --truth DIR/truth.csv   # data from elsewhere
+    .venv/bin/python benchmarks/queue.py --warehouse FILE.duckdb --truth truth.csv     # a warehouse already built
     .venv/bin/python benchmarks/queue.py --fit --persons 200000 --seed 21 --version 2026.12-1
 
 Each data set gets a full `returnees run`; the queue is the run's `review_candidates` cut at the
@@ -51,7 +52,7 @@ def run(landing: Path, warehouse: Path, reuse: bool) -> float:
         return 0.0
     warehouse.unlink(missing_ok=True)
     started = time.perf_counter()
-    _returnees("run", "--landing", str(landing), "--warehouse", str(warehouse), "--full")
+    _returnees("run", "--landing", str(landing), "--warehouse", str(warehouse))
     return time.perf_counter() - started
 
 
@@ -134,6 +135,7 @@ def main() -> None:
     parser.add_argument("--landing", help="外部生成的落地区（与 --truth 一起）")
     parser.add_argument("--truth", help="外部落地区的 truth.csv")
     parser.add_argument("--name", help="外部数据集在输出中的名称")
+    parser.add_argument("--warehouse", help="直接评估已有的数仓文件（与 --truth 一起，不再运行）")
     parser.add_argument("--work", default="/tmp/queue-bench", help="生成数据和数仓的目录")
     parser.add_argument("--review-budget", type=float, default=None, help="每千人的复核项预算（默认与控制台相同）")
     parser.add_argument("--reuse", action="store_true", help="已有的数仓不再重跑")
@@ -155,6 +157,10 @@ def main() -> None:
         warehouse = landing.parent / "warehouse.duckdb"
         seconds = run(landing, warehouse, args.reuse)
         measure(f"本项目生成器 {persons} 人（种子 {args.seed}，运行 {seconds:.0f} 秒）", warehouse, truth, budget)
+    if args.warehouse:
+        if not args.truth:
+            parser.error("--warehouse 需要 --truth")
+        measure(args.name or Path(args.warehouse).name, Path(args.warehouse), Path(args.truth), budget)
     if args.landing:
         if not args.truth:
             parser.error("--landing 需要 --truth")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from console.person import person_records
-from console.queue import QueueItem
+from console.queue import ItemGroup, split_suggestions
 from console.snapshot import Snapshot
 from console.store import active
 from warehouse.store.decisions import Decision
@@ -135,20 +135,22 @@ def separate(snapshot: Snapshot, user: str, person_ids: list[str], comment: str 
     )
 
 
-def bulk(snapshot: Snapshot, user: str, items: list[QueueItem], action: str, comment: str | None) -> list[Decision]:
-    """One decision per item: pairs marked different or merged, persons confirmed or split at their weakest link."""
-    if not items:
+def bulk(snapshot: Snapshot, user: str, group: ItemGroup | None, action: str, comment: str | None) -> list[Decision]:
+    """One decision per item of a group: pairs marked different or merged, persons confirmed or split at
+    their weakest link.
+    """
+    if group is None or not group.candidates:
         raise ActionError("这一组里已没有待复核的项，请刷新页面")
-    kinds = {i.kind for i in items}
-    if len(kinds) != 1 or action not in BULK_ACTIONS.get(next(iter(kinds)), ()):
+    if action not in BULK_ACTIONS.get(group.kind, ()):
         raise ActionError("这一组项不能用这个操作批量处理")
+    halves = split_suggestions(snapshot, group.candidates) if action == "split" else {}
     build = {
-        "different": lambda i: separate(snapshot, user, i.persons, comment),
-        "merge": lambda i: merge(snapshot, user, i.persons, comment),
-        "confirm": lambda i: confirm(snapshot, user, i.persons[0], comment),
-        "split": lambda i: split(snapshot, user, i.split_record_uids, comment),
+        "different": lambda c, persons: separate(snapshot, user, persons, comment),
+        "merge": lambda c, persons: merge(snapshot, user, persons, comment),
+        "confirm": lambda c, persons: confirm(snapshot, user, persons[0], comment),
+        "split": lambda c, persons: split(snapshot, user, halves.get(c, []), comment),
     }[action]
-    return [build(item) for item in items]
+    return [build(c, persons) for c, persons in zip(group.candidates, group.persons, strict=True)]
 
 
 def undo(snapshot: Snapshot, user: str, decisions: pl.DataFrame, decision_id: int, comment: str | None) -> Decision:

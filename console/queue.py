@@ -11,12 +11,16 @@ wrong form the queue, the rest stay reachable below the cut.
 Settling: a person whose every record a confirm, merge or split decision covered is reviewed; a
 pair is settled when a decision separates the two persons or both are reviewed. A decision
 conflict stays until the decision is undone.
+
+The open queue is kept as one frame (tens of thousands of rows at 200,000 persons); names and
+evidence are read only for the items a page shows.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import duckdb
 import polars as pl
 
 from console.snapshot import Snapshot
@@ -26,21 +30,23 @@ from dedup.review.queue import above_cut
 # Names shown per queue item.
 MAX_NAMES = 4
 
-ITEM_SCHEMA = {
-    "candidate": pl.Utf8,
-    "kind": pl.Utf8,
-    "persons": pl.List(pl.Utf8),
-    "estimate": pl.Float64,
-    "reasons": pl.List(pl.Utf8),
-    "evidence": pl.Utf8,
-    "split_record_uids": pl.List(pl.Utf8),
-    "decision_id": pl.Int64,
-}
+ITEM_SCHEMA = pl.Schema(
+    {
+        "candidate": pl.Utf8(),
+        "kind": pl.Utf8(),
+        "persons": pl.List(pl.Utf8()),
+        "estimate": pl.Float64(),
+        "reasons": pl.List(pl.Utf8()),
+        "decision_id": pl.Int64(),
+    }
+)
+# A decision conflict's evidence (candidates keep theirs in `review_candidates`).
+CONFLICT_EVIDENCE_SCHEMA = pl.Schema({"candidate": pl.Utf8, "evidence": pl.Utf8})
 
 
 @dataclass(frozen=True)
 class QueueItem:
-    """One entry of the review queue."""
+    """One entry of the review queue, as a page shows it."""
 
     candidate: str
     kind: str  # pair | person | decision
@@ -54,79 +60,113 @@ class QueueItem:
     district: str | None
     pending: bool
     decision_ids: list[int]
-    split_record_uids: list[str]
     in_budget: bool
+
+
+@dataclass(frozen=True)
+class ItemGroup:
+    """Open items alike enough to settle in one action: the same kind and reasons, in one district."""
+
+    kind: str
+    reasons: list[str]
+    district: str
+    candidates: list[str]
+    persons: list[list[str]]
+    lowest: float
+    highest: float
 
     @property
     def pattern(self) -> str:
-        """What alike items share: the kind and the reasons (items of one pattern can be settled together)."""
+        """What its items share: kind and reasons."""
         return f"{self.kind}:{','.join(self.reasons)}"
 
 
 @dataclass(frozen=True)
 class ReviewQueue:
-    """The open items in order (decision conflicts, then by estimate), and the budget that cut them."""
+    """The open items (decision conflicts, then by estimate) with `in_budget`, `pending`, `sources`,
+    `district`, `pattern`; and the budget that cut them.
+    """
 
-    items: list[QueueItem]
+    items: pl.DataFrame
+    conflict_evidence: pl.DataFrame
     persons: int
     per_thousand: float
     budget: int
 
     @property
-    def queued(self) -> list[QueueItem]:
+    def queued(self) -> pl.DataFrame:
         """The queue: decision conflicts and the items within the budget, pending ones last."""
-        return sorted((i for i in self.items if i.in_budget), key=lambda i: i.pending)
+        return self.items.filter("in_budget").sort("pending", maintain_order=True)
 
     @property
-    def below(self) -> list[QueueItem]:
+    def below(self) -> pl.DataFrame:
         """Open items below the cut, most likely wrong first."""
-        return [i for i in self.items if not i.in_budget]
+        return self.items.filter(~pl.col("in_budget"))
 
 
-def candidates(snapshot: Snapshot, active: pl.DataFrame) -> pl.DataFrame:
-    """Decision conflicts, then the run's candidates in rank order (`ITEM_SCHEMA`), before settling."""
-    parts = [_decision_conflicts(snapshot, active)]
+def candidates(snapshot: Snapshot, active: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Decision conflicts, then the run's candidates in rank order (`ITEM_SCHEMA`), before settling;
+    and the conflicts' evidence (candidate, evidence).
+    """
+    conflicts = _decision_conflicts(snapshot, active)
+    parts = [conflicts.select(list(ITEM_SCHEMA))]
     if snapshot.has("review_candidates"):
-        ranked = snapshot.con.sql(
-            "SELECT candidate, kind, person_ids AS persons, estimate, reasons, evidence, split_record_uids, "
-            "NULL::BIGINT AS decision_id FROM review_candidates ORDER BY rank"
-        ).pl()
-        parts.append(ranked)
-    return pl.concat([p.cast(ITEM_SCHEMA) for p in parts])  # type: ignore[arg-type]
+        parts.append(
+            snapshot.con.sql(
+                "SELECT candidate, kind, person_ids AS persons, estimate, reasons, NULL::BIGINT AS decision_id "
+                "FROM review_candidates ORDER BY rank"
+            ).pl()
+        )
+    found = pl.concat([p.cast(ITEM_SCHEMA) for p in parts])
+    return found, conflicts.select(list(CONFLICT_EVIDENCE_SCHEMA))
 
 
 def _decision_conflicts(snapshot: Snapshot, active: pl.DataFrame) -> pl.DataFrame:
     """Decisions the current data contradicts, as items: certain to need a look (estimate 1)."""
+    schema = pl.Schema({**ITEM_SCHEMA, **CONFLICT_EVIDENCE_SCHEMA})
     if not snapshot.has("decision_conflicts"):
-        return pl.DataFrame(schema=ITEM_SCHEMA)
+        return pl.DataFrame(schema=schema)
     conflicts = snapshot.con.sql("SELECT decision_id, reason FROM decision_conflicts").pl()
     named = (
-        active.select("decision_id", pl.concat_list("record_uids", pl.col("other_record_uids").fill_null([])))
-        .rename({"record_uids": "uids"})
-        .explode("uids")
+        active.filter(pl.col("decision_id").is_in(conflicts["decision_id"].implode()))
+        .select("decision_id", pl.concat_list("record_uids", pl.col("other_record_uids").fill_null([])))
+        .rename({"record_uids": "uid"})
+        .explode("uid")
     )
-    registry = snapshot.con.sql("SELECT record_uid AS uids, person_id FROM person_registry").pl()
     persons = (
-        named.join(registry, on="uids", how="left")
+        named.join(_owners(snapshot.con, named["uid"]), on="uid", how="left")
         .group_by("decision_id")
         .agg(pl.col("person_id").drop_nulls().unique().sort().alias("persons"))
     )
-    return conflicts.join(persons, on="decision_id").select(
-        pl.format("decision:{}", "decision_id").alias("candidate"),
-        pl.lit("decision").alias("kind"),
-        "persons",
-        pl.lit(1.0).alias("estimate"),
-        pl.lit(["decision_conflict"]).alias("reasons"),
-        pl.format("决定 #{}：{}", "decision_id", "reason").alias("evidence"),
-        pl.lit(None, pl.List(pl.Utf8)).alias("split_record_uids"),
-        "decision_id",
+    return (
+        conflicts.join(persons, on="decision_id")
+        .select(
+            pl.format("decision:{}", "decision_id").alias("candidate"),
+            pl.lit("decision").alias("kind"),
+            "persons",
+            pl.lit(1.0).alias("estimate"),
+            pl.lit(["decision_conflict"]).alias("reasons"),
+            "decision_id",
+            pl.format("决定 #{}：{}", "decision_id", "reason").alias("evidence"),
+        )
+        .cast(schema)
     )
+
+
+def _owners(con: duckdb.DuckDBPyConnection, uids: pl.Series) -> pl.DataFrame:
+    """uid, person_id of these records in the current warehouse."""
+    con.register("_uids", pl.DataFrame({"uid": uids.drop_nulls().unique()}).to_arrow())
+    try:
+        return con.sql("SELECT u.uid, p.person_id FROM _uids u JOIN person_registry p ON p.record_uid = u.uid").pl()
+    finally:
+        con.unregister("_uids")
 
 
 def settled(candidates: pl.DataFrame, members: pl.DataFrame, active: pl.DataFrame) -> pl.Series:
     """Whether active decisions settle each candidate (see the module docstring).
 
-    `candidates`: kind, persons; `members`: person_id, record_uid of the persons they name.
+    `candidates`: kind, persons; `members`: person_id, record_uid of (at least) the persons the
+    decisions touch.
     """
     sides = _decision_sides(active)
     touched = members.join(sides, left_on="record_uid", right_on="uid")
@@ -189,142 +229,202 @@ def build_queue(snapshot: Snapshot, decisions: pl.DataFrame, active: pl.DataFram
 
     `decisions`: every decision (for pending marks); `active`: the decisions in force.
     """
-    persons = int(snapshot.con.sql("SELECT count(DISTINCT person_id) FROM person_registry").fetchall()[0][0])
-    found = candidates(snapshot, active)
-    if found.is_empty():
-        return ReviewQueue([], persons, per_thousand, budget_items(persons, per_thousand))
-    members = _members(snapshot, found)
+    con = snapshot.con
+    persons = _person_count(snapshot)
+    found, conflict_evidence = candidates(snapshot, active)
+    decided = pl.concat([active["record_uids"].explode(), active["other_record_uids"].explode()])
+    touched = _owners(con, decided).select("person_id").unique()
+    members = _records_of(con, touched)
     open_items = found.filter(~settled(found, members, active))
-    per_person = members.group_by("person_id").agg(
-        pl.len().alias("records"),
-        pl.col("source").unique().sort().alias("sources"),
-        pl.col("name").drop_nulls().unique().sort().alias("names"),
-        pl.col("record_uid").is_in(list(_pending_record_uids(decisions, snapshot.run_id))).any().alias("pending"),
-        pl.col("district").drop_nulls().first().alias("district"),
+    pending = _owners(con, _pending_record_uids(decisions, snapshot.run_id))["person_id"].unique()
+    ranked = open_items["kind"] != "decision"
+    # Decision conflicts (first) are always in the queue and take no room in the budget.
+    in_budget = pl.Series("in_budget", [True] * (open_items.height - int(ranked.sum())), dtype=pl.Boolean).append(
+        above_cut(open_items.filter(ranked)["estimate"], persons, per_thousand)
     )
-    described = (
-        open_items.with_row_index("order")
-        .explode("persons")
-        .join(per_person, left_on="persons", right_on="person_id", how="left")
-        .group_by("order", maintain_order=True)
-        .agg(
-            pl.col("candidate", "kind", "estimate", "reasons", "evidence", "split_record_uids", "decision_id").first(),
-            pl.col("persons"),
-            pl.col("names")
-            .list.explode(keep_nulls=False, empty_as_null=False)
-            .drop_nulls()
-            .unique()
-            .sort()
-            .head(MAX_NAMES),
-            pl.col("records").sum(),
-            pl.col("sources").list.explode(keep_nulls=False, empty_as_null=False).drop_nulls().unique().sort(),
-            pl.col("pending").any(),
-            pl.col("district").drop_nulls().first(),
+    items = (
+        open_items.with_columns(
+            pl.col("persons").list.eval(pl.element().is_in(pending.implode())).list.any().alias("pending"),
+            (pl.col("kind") + ":" + pl.col("reasons").list.join(",")).alias("pattern"),
         )
+        .with_columns(in_budget)
+        .join(_item_places(con, open_items), on="candidate", how="left", maintain_order="left")
     )
-    ranked = described.filter(pl.col("kind") != "decision")
-    cut = pl.concat(
-        [
-            pl.Series([True] * (described.height - ranked.height), dtype=pl.Boolean),
-            above_cut(ranked["estimate"], persons, per_thousand),
-        ]
+    return ReviewQueue(items, conflict_evidence, persons, per_thousand, budget_items(persons, per_thousand))
+
+
+def _person_count(snapshot: Snapshot) -> int:
+    """How many persons the warehouse holds (from the run log when it has the count)."""
+    counted = (
+        snapshot.con.sql("SELECT persons_total FROM run_log ORDER BY finished_at DESC LIMIT 1").fetchall()
+        if snapshot.has("run_log")
+        else []
     )
-    items = [
+    if counted and counted[0][0] is not None:
+        return int(counted[0][0])
+    return int(snapshot.con.sql("SELECT count(DISTINCT person_id) FROM person_registry").fetchall()[0][0])
+
+
+def _records_of(con: duckdb.DuckDBPyConnection, persons: pl.DataFrame) -> pl.DataFrame:
+    """person_id, record_uid of these persons."""
+    con.register("_persons", persons.to_arrow())
+    try:
+        return con.sql("SELECT p.person_id, p.record_uid FROM person_registry p JOIN _persons USING (person_id)").pl()
+    finally:
+        con.unregister("_persons")
+
+
+def _item_places(con: duckdb.DuckDBPyConnection, items: pl.DataFrame) -> pl.DataFrame:
+    """candidate, sources (of all its persons' records), district (its first person's with one),
+    from the golden records (`dim_person`: `sources`, `district`).
+    """
+    golden = _golden(con)
+    if golden is None:
+        return pl.DataFrame(schema={"candidate": pl.Utf8, "sources": pl.List(pl.Utf8), "district": pl.Utf8})
+    named = items.select("candidate", "persons").explode("persons").with_row_index("position")
+    con.register("_named", named.to_arrow())
+    try:
+        return con.sql(
+            f"""
+            SELECT n.candidate, list_sort(list_distinct(flatten(list(g.sources)))) AS sources,
+                   arg_min(g.district, n.position) FILTER (g.district IS NOT NULL) AS district
+            FROM _named n LEFT JOIN {golden} g ON g.person_id = n.persons
+            GROUP BY n.candidate
+            """
+        ).pl()
+    finally:
+        con.unregister("_named")
+
+
+def _golden(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Where the golden records are (main, else restricted), if anywhere."""
+    for schema in ("main", "restricted"):
+        found = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'dim_person'", [schema]
+        ).fetchall()[0][0]
+        if found:
+            return f"{schema}.dim_person"
+    return None
+
+
+def _pending_record_uids(decisions: pl.DataFrame, run_id: str | None) -> pl.Series:
+    """Records named by decisions made on the current warehouse (they take effect next run)."""
+    recent = decisions.filter(pl.col("run_id") == run_id) if run_id else decisions.clear()
+    return pl.concat([recent["record_uids"].explode(), recent["other_record_uids"].explode()]).drop_nulls()
+
+
+def filter_items(
+    items: pl.DataFrame,
+    source: str | None = None,
+    reason: str | None = None,
+    pattern: str | None = None,
+    district: str | None = None,
+) -> pl.DataFrame:
+    """Items with a record from `source`, with `reason`, of `pattern` and in `district` (any may be None;
+    district "" means items without a district).
+    """
+    test = pl.lit(True)
+    if source:
+        test &= pl.col("sources").list.contains(source)
+    if reason:
+        test &= pl.col("reasons").list.contains(reason)
+    if pattern:
+        test &= pl.col("pattern") == pattern
+    if district is not None:
+        test &= pl.col("district").fill_null("") == district
+    return items.filter(test)
+
+
+def reason_counts(items: pl.DataFrame) -> dict[str, int]:
+    """How many items carry each reason."""
+    counted = items.select(pl.col("reasons").explode().value_counts()).unnest("reasons")
+    return dict(counted.iter_rows())
+
+
+def shown_items(snapshot: Snapshot, queue: ReviewQueue, page: pl.DataFrame) -> list[QueueItem]:
+    """The items of `page` (rows of `queue.items`) with names, evidence and records read for them alone."""
+    con = snapshot.con
+    con.register("_page", page.select("candidate", "persons").to_arrow())
+    try:
+        stored = (
+            con.sql(
+                "SELECT c.candidate, c.evidence, c.records FROM review_candidates c JOIN _page USING (candidate)"
+            ).pl()
+            if snapshot.has("review_candidates")
+            else pl.DataFrame(schema={"candidate": pl.Utf8, "evidence": pl.Utf8, "records": pl.Int64})
+        )
+        named = con.sql(
+            """
+            SELECT pg.candidate, list_sort(list(DISTINCT r.name) FILTER (r.name IS NOT NULL)) AS names,
+                   count(*) AS person_records
+            FROM (SELECT candidate, unnest(persons) AS person_id FROM _page) pg
+            JOIN person_registry p USING (person_id) JOIN records r USING (record_uid)
+            GROUP BY pg.candidate
+            """
+        ).pl()
+    finally:
+        con.unregister("_page")
+    evidence = pl.concat(
+        [stored.select("candidate", "evidence"), queue.conflict_evidence.cast(CONFLICT_EVIDENCE_SCHEMA)]
+    )
+    rows = (
+        page.join(evidence, on="candidate", how="left", maintain_order="left")
+        .join(stored.select("candidate", "records"), on="candidate", how="left", maintain_order="left")
+        .join(named, on="candidate", how="left", maintain_order="left")
+    )
+    return [
         QueueItem(
             candidate=row["candidate"],
             kind=row["kind"],
             persons=row["persons"],
-            names=row["names"],
+            names=(row["names"] or [])[:MAX_NAMES],
             reasons=row["reasons"],
             evidence=row["evidence"] or "",
             estimate=row["estimate"],
-            records=row["records"] or 0,
-            sources=row["sources"],
+            records=int(row["records"] or row["person_records"] or 0),
+            sources=row["sources"] or [],
             district=row["district"],
             pending=bool(row["pending"]),
             decision_ids=[] if row["decision_id"] is None else [int(row["decision_id"])],
-            split_record_uids=row["split_record_uids"] or [],
-            in_budget=bool(keep),
+            in_budget=bool(row["in_budget"]),
         )
-        for row, keep in zip(described.iter_rows(named=True), cut.to_list(), strict=True)
-    ]
-    return ReviewQueue(items, persons, per_thousand, budget_items(persons, per_thousand))
-
-
-def _members(snapshot: Snapshot, found: pl.DataFrame) -> pl.DataFrame:
-    """person_id, record_uid, source, name, district of the persons the candidates name."""
-    named = found.select(pl.col("persons").explode().alias("person_id")).drop_nulls().unique()
-    golden = snapshot.locate("dim_person")
-    district = (
-        f"LEFT JOIN (SELECT person_id, district FROM {golden}) g USING (person_id)"
-        if golden
-        else "LEFT JOIN (SELECT NULL::VARCHAR AS person_id, NULL::VARCHAR AS district) g USING (person_id)"
-    )
-    snapshot.con.register("_named", named.to_arrow())
-    try:
-        return snapshot.con.sql(
-            f"""
-            SELECT p.person_id, p.record_uid, r.source, r.name, g.district
-            FROM person_registry p JOIN _named USING (person_id) JOIN records r USING (record_uid) {district}
-            """
-        ).pl()
-    finally:
-        snapshot.con.unregister("_named")
-
-
-def _pending_record_uids(decisions: pl.DataFrame, run_id: str | None) -> set[str]:
-    """Records named by decisions made on the current warehouse (they take effect next run)."""
-    recent = decisions.filter(pl.col("run_id") == run_id) if run_id else decisions.clear()
-    uids = pl.concat([recent["record_uids"].explode(), recent["other_record_uids"].explode()]).drop_nulls()
-    return set(uids.to_list())
-
-
-def filter_queue(
-    items: list[QueueItem],
-    source: str | None,
-    reason: str | None,
-    pattern: str | None = None,
-    district: str | None = None,
-) -> list[QueueItem]:
-    """Items with a record from `source`, with `reason`, of `pattern` and `district` (any may be None;
-    district "" means items without a district).
-    """
-    return [
-        i
-        for i in items
-        if (not source or source in i.sources)
-        and (not reason or reason in i.reasons)
-        and (not pattern or i.pattern == pattern)
-        and (district is None or (i.district or "") == district)
+        for row in rows.iter_rows(named=True)
     ]
 
 
-@dataclass(frozen=True)
-class ItemGroup:
-    """Open items alike enough to settle in one action: the same kind and reasons, in one district."""
-
-    kind: str
-    reasons: list[str]
-    district: str
-    items: list[QueueItem]
-
-    @property
-    def pattern(self) -> str:
-        """The pattern its items share."""
-        return self.items[0].pattern
-
-    @property
-    def estimates(self) -> tuple[float, float]:
-        """The lowest and highest estimate of its items."""
-        values = [i.estimate for i in self.items]
-        return min(values), max(values)
-
-
-def alike_groups(items: list[QueueItem]) -> list[ItemGroup]:
+def alike_groups(items: pl.DataFrame) -> list[ItemGroup]:
     """Groups of open, not yet decided items by kind, reasons and district; the largest first."""
-    grouped: dict[tuple[str, str], list[QueueItem]] = {}
-    for item in items:
-        if item.kind != "decision" and not item.pending:
-            grouped.setdefault((item.pattern, item.district or ""), []).append(item)
-    groups = [ItemGroup(g[0].kind, g[0].reasons, district, g) for (_, district), g in grouped.items()]
-    return sorted(groups, key=lambda g: (-len(g.items), g.pattern, g.district))
+    grouped = (
+        items.filter((pl.col("kind") != "decision") & ~pl.col("pending"))
+        .with_columns(pl.col("district").fill_null(""))
+        .group_by("pattern", "district", maintain_order=True)
+        .agg(
+            pl.col("kind").first(),
+            pl.col("reasons").first(),
+            pl.col("candidate"),
+            pl.col("persons"),
+            pl.col("estimate").min().alias("lowest"),
+            pl.col("estimate").max().alias("highest"),
+            pl.len().alias("size"),
+        )
+        .sort(["size", "pattern", "district"], descending=[True, False, False])
+    )
+    return [
+        ItemGroup(r["kind"], r["reasons"], r["district"], r["candidate"], r["persons"], r["lowest"], r["highest"])
+        for r in grouped.iter_rows(named=True)
+    ]
+
+
+def split_suggestions(snapshot: Snapshot, candidates: list[str]) -> dict[str, list[str]]:
+    """candidate → the records of the half its weakest link attached (person items)."""
+    if not snapshot.has("review_candidates"):
+        return {}
+    con = snapshot.con
+    con.register("_wanted", pl.DataFrame({"candidate": candidates}, schema={"candidate": pl.Utf8}).to_arrow())
+    try:
+        rows = con.sql(
+            "SELECT c.candidate, c.split_record_uids FROM review_candidates c JOIN _wanted USING (candidate)"
+        ).fetchall()
+    finally:
+        con.unregister("_wanted")
+    return {candidate: list(uids or []) for candidate, uids in rows}

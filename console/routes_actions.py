@@ -103,7 +103,7 @@ def bulk(
         with open_snapshot(ctx.warehouse) as snapshot:
             if snapshot.version != version:
                 raise actions.ActionError("数仓已更新，这一组项可能已经变化，请刷新页面后再批量处理")
-            decisions = actions.bulk(snapshot, str(session.username), group.items if group else [], action, comment)
+            decisions = actions.bulk(snapshot, str(session.username), group, action, comment)
     except actions.ActionError as exc:
         return render(request, "error.html", status_code=400, message=str(exc), status=400, back=back)
     batch_id, _ = ctx.store.record_batch(decisions)

@@ -14,7 +14,7 @@ from console.actions import BULK_ACTIONS
 from console.agreement import decision_agreement
 from console.labels import COMPARISON_LABELS, REASON_LABELS, RECORD_FIELDS, SOURCE_LABELS
 from console.person import decisions_about, load_person_view
-from console.queue import ReviewQueue, alike_groups, build_queue, filter_queue
+from console.queue import ReviewQueue, alike_groups, build_queue, filter_items, reason_counts, shown_items
 from console.snapshot import open_snapshot
 from console.store import active, with_status
 from console.web import CurrentUser, console, render
@@ -62,28 +62,29 @@ def queue_page(
     """
     ctx = console(request)
     queue = review_queue(request)
-    with open_snapshot(ctx.warehouse) as snapshot:
-        published_at = snapshot.published_at
     tab = tab if tab in QUEUE_TABS else "queue"
     source = source if source in SOURCE_LABELS else ""
     reason = reason if reason in REASON_LABELS else ""
     listed = queue.queued if tab == "queue" else queue.below
-    by_source = filter_queue(listed, source or None, None, pattern or None, district)
-    shown = filter_queue(by_source, None, reason or None)
-    pages = max(1, math.ceil(len(shown) / ctx.page_size))
+    by_source = filter_items(listed, source or None, None, pattern or None, district)
+    shown = filter_items(by_source, reason=reason or None)
+    pages = max(1, math.ceil(shown.height / ctx.page_size))
     page = min(page, pages)
-    counts = {r: sum(r in i.reasons for i in by_source) for r in REASON_LABELS}
+    with open_snapshot(ctx.warehouse) as snapshot:
+        items = shown_items(snapshot, queue, shown.slice((page - 1) * ctx.page_size, ctx.page_size))
+        published_at = snapshot.published_at
+    counts = reason_counts(by_source)
     return render(
         request,
         "queue.html",
-        items=shown[(page - 1) * ctx.page_size : page * ctx.page_size],
+        items=items,
         offset=(page - 1) * ctx.page_size,
-        total=len(shown),
+        total=shown.height,
         tab=tab,
-        tab_totals={"queue": len(queue.queued), "below": len(queue.below)},
+        tab_totals={"queue": queue.queued.height, "below": queue.below.height},
         queue=queue,
         min_estimate=MIN_ESTIMATE,
-        counts=counts,
+        counts={r: counts.get(r, 0) for r in REASON_LABELS},
         source=source,
         reason=reason,
         group=(pattern, district) if pattern else None,

@@ -19,6 +19,7 @@ from e2e.published import published_warehouse
 from console.app import create_app
 from console.store import DecisionStore, active
 from console.users import add_user, authenticate
+from dedup.review.budget import DEFAULT_BUDGET, MIN_ESTIMATE
 from returnees.cli import main
 
 with warnings.catch_warnings():
@@ -311,10 +312,10 @@ def test_queue_ranks_by_estimate_and_cuts_at_the_budget(client: TestClient, ware
     page = client.get("/queue")
     assert page.status_code == 200 and "复核队列" in page.text and "出错概率" in page.text
     queued = _estimates(page.text)
-    assert queued and queued == sorted(queued, reverse=True) and min(queued) >= 5.0
+    assert queued and queued == sorted(queued, reverse=True) and min(queued) >= 100 * MIN_ESTIMATE
     persons = _sql(warehouse, "SELECT count(DISTINCT person_id) FROM person_registry")[0][0]
     in_budget = int(re.search(r"复核队列（(\d+)）", page.text).group(1))
-    assert in_budget <= math.ceil(10 * persons / 1000)
+    assert in_budget <= math.ceil(DEFAULT_BUDGET * persons / 1000)
     below_total = int(re.search(r"预算外（(\d+)）", page.text).group(1))
     stored = _sql(warehouse, "SELECT count(*) FROM review_candidates")[0][0]
     assert in_budget + below_total == stored

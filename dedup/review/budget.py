@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 # Items per 1,000 persons a night's queue holds at most (`--review-budget`).
-DEFAULT_BUDGET = 10.0
-# Items less likely wrong than this stay below the cut even while the budget has room.
-MIN_ESTIMATE = 0.05
+DEFAULT_BUDGET = 15.0
+# Items less likely wrong than this (about 1 in 12) stay below the cut even while the budget has room.
+MIN_ESTIMATE = 0.08
 
 
 def budget_items(persons: int, per_thousand: float) -> int:

@@ -177,5 +177,5 @@ def candidate_sides(pairs: pl.DataFrame, halves: pl.DataFrame, members: pl.DataF
             how="diagonal",
         )
         .select(list(SIDES_SCHEMA))
-        .cast(SIDES_SCHEMA)
-    )  # type: ignore[arg-type]
+        .cast(SIDES_SCHEMA)  # type: ignore[arg-type]
+    )

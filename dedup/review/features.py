@@ -120,7 +120,6 @@ def side_features(
     )
     fields = [f"{k}_{f}" for k in ("agree", "disagree") for f in (*KEYS, *CONTACTS, *DESCRIPTORS)]
     frame = frame.with_columns(pl.col(c).fill_null(False) for c in [*fields, "refused", "one_typo"])
-    count = lambda kind, group: pl.sum_horizontal(pl.col(f"{kind}_{f}").cast(pl.Float64) for f in group)  # noqa: E731
     lo, hi = WEIGHT_RANGE
     return frame.select(
         "candidate",
@@ -128,11 +127,11 @@ def side_features(
         pl.col("best_link_weight").is_null().cast(pl.Float64).alias("no_link"),
         pl.col("links").fill_null(0).cast(pl.Float64).log1p().alias("log_links"),
         pl.col("refused").cast(pl.Float64),
-        count("disagree", KEYS).alias("keys_disagree"),
+        _count("disagree", KEYS).alias("keys_disagree"),
         pl.col("disagree_citizen_id").cast(pl.Float64).alias("two_citizen_ids"),
         pl.col("one_typo").cast(pl.Float64).alias("citizen_ids_one_typo_apart"),
-        count("agree", CONTACTS).alias("contacts_agree"),
-        count("disagree", CONTACTS).alias("contacts_disagree"),
+        _count("agree", CONTACTS).alias("contacts_agree"),
+        _count("disagree", CONTACTS).alias("contacts_disagree"),
         pl.col("agree_name_pinyin").cast(pl.Float64).alias("same_name"),
         pl.col("name_similarity").fill_null(0.0),
         pl.col("namesakes").fill_null(1).cast(pl.Float64).log().alias("log_namesakes"),
@@ -145,6 +144,11 @@ def side_features(
         "namesakes",
         *fields,
     )
+
+
+def _count(kind: str, fields: tuple[str, ...]) -> pl.Expr:
+    """How many of `fields` have their `<kind>_<field>` flag set."""
+    return pl.sum_horizontal(pl.col(f"{kind}_{f}").cast(pl.Float64) for f in fields)
 
 
 def _opposite(sides: pl.DataFrame, pairs: pl.DataFrame, key: str) -> pl.DataFrame:

@@ -21,29 +21,32 @@ FIELD_WORDS = {
 }
 
 
+def _flag(column: str) -> pl.Expr:
+    return pl.col(column) > 0
+
+
 def reason_codes(features: pl.DataFrame) -> pl.Series:
     """The reason codes of each candidate (`kind` and the columns of `features.side_features`)."""
-    flag = lambda c: pl.col(c) > 0  # noqa: E731
     p = pl.col("best_link_probability").fill_null(0.0)
     pair = {
-        "refused_link": flag("refused"),
-        "two_ids": flag("two_citizen_ids"),
-        "near_miss": flag("same_name") & flag("same_birth_date"),
-        "uncertain_link": (p >= UNCERTAIN_FROM) & ~flag("refused"),
-        "shared_contact": flag("contacts_agree"),
-        "namesake": flag("same_name") & (p < UNCERTAIN_FROM) & ~flag("same_birth_date"),
+        "refused_link": _flag("refused"),
+        "two_ids": _flag("two_citizen_ids"),
+        "near_miss": _flag("same_name") & _flag("same_birth_date"),
+        "uncertain_link": (p >= UNCERTAIN_FROM) & ~_flag("refused"),
+        "shared_contact": _flag("contacts_agree"),
+        "namesake": _flag("same_name") & (p < UNCERTAIN_FROM) & ~_flag("same_birth_date"),
     }
     # Nothing above: a link too weak to say more about, or a person the model joined without doubt.
     pair["low_link"] = ~pl.any_horizontal(list(pair.values()))
     person = {
-        "two_ids": flag("two_citizen_ids"),
+        "two_ids": _flag("two_citizen_ids"),
         "weak_link": p < WEAK_BELOW,
-        "name_dob_only": flag("same_name")
-        & flag("same_birth_date")
+        "name_dob_only": _flag("same_name")
+        & _flag("same_birth_date")
         & (pl.col("contacts_agree") == 0)
-        & ~flag("two_citizen_ids"),
+        & ~_flag("two_citizen_ids"),
         "conflicting_keys": pl.col("keys_disagree") > pl.col("two_citizen_ids"),
-        "birth_date_differs": flag("birth_date_differs"),
+        "birth_date_differs": _flag("birth_date_differs"),
     }
     person["model_joined"] = ~pl.any_horizontal(list(person.values()))
 

@@ -18,8 +18,10 @@ from dedup.review.budget import DEFAULT_BUDGET
 
 
 def _queue(args: argparse.Namespace) -> int:
+    import polars as pl
+
     from console.labels import KIND_LABELS, REASON_LABELS
-    from console.queue import build_queue
+    from console.queue import build_queue, shown_items
     from console.snapshot import open_snapshot
     from console.store import DecisionStore, active
 
@@ -33,8 +35,8 @@ def _queue(args: argparse.Namespace) -> int:
     decisions = DecisionStore(warehouse).decisions()
     with open_snapshot(warehouse) as snapshot:
         queue = build_queue(snapshot, decisions, active(decisions), args.review_budget)
-    items = queue.queued + (queue.below if args.all else [])
-    items = items[: args.limit] if args.limit is not None else items
+        listed = pl.concat([queue.queued, queue.below]) if args.all else queue.queued
+        items = shown_items(snapshot, queue, listed.head(args.limit) if args.limit is not None else listed)
     for rank, item in enumerate(items, start=1):
         if args.format == "jsonl":
             row = {
@@ -62,8 +64,8 @@ def _queue(args: argparse.Namespace) -> int:
             )
     if args.format == "table":
         print(
-            f"预算内 {len(queue.queued)} 项（每千名人员 {queue.per_thousand:g} 项，{queue.persons} 人），"
-            f"预算外 {len(queue.below)} 项",
+            f"预算内 {queue.queued.height} 项（每千名人员 {queue.per_thousand:g} 项，{queue.persons} 人），"
+            f"预算外 {queue.below.height} 项",
             file=sys.stderr,
         )
     return 0

@@ -55,7 +55,7 @@ def test_steward_works_the_ranked_queue_and_settles_alike_items_at_once(
 
         # The queue: most likely wrong first, within the budget, the same list `returnees queue` prints.
         expect(page.locator("h1")).to_contain_text("复核队列")
-        expect(page.locator("p.meta")).to_contain_text("每千名人员 10 项")
+        expect(page.locator("p.meta")).to_contain_text("每千名人员 15 项")
         estimates = [_percent(t) for t in page.locator("table.queue td.estimate").all_inner_texts()]
         assert estimates and estimates == sorted(estimates, reverse=True)
         assert len(estimates) == min(len(listed), 25)
