@@ -40,7 +40,15 @@ def _bronze_asset(spec: SourceSpec) -> AssetsDefinition:
                 )
             load = load_source(warehouse.landing(), spec)
             _refuse_vanished_source(con, warehouse, spec, load.outcomes)
-            load = apply_quality_gate(con, warehouse.landing(), warehouse.published(), spec, load, context.run.run_id)
+            load = apply_quality_gate(
+                con,
+                warehouse.landing(),
+                warehouse.published(),
+                spec,
+                load,
+                context.run.run_id,
+                reuse_results=not warehouse.full_refresh,
+            )
             for table, frame in load.bronze.items():
                 write_table(con, f"bronze.{table}", frame)
             con.execute("DELETE FROM quarantine WHERE source = ?", [spec.name])

@@ -3,15 +3,25 @@
 import polars as pl
 from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, asset
 
+from assets.policy import policy_push_events
 from assets.resolve import person_xref
 from assets.review import review_queue
-from assets.serve import analyst_exports, analyst_schema
+from assets.serve import analyst_exports, analyst_file
 from dedup.model import model_version
 from pipelines.resources import WarehouseResource
 from quality.accounting import file_accounting
 from quality.checks import blocking_failures
 from warehouse.store.previous import attach_previous
-from warehouse.store.publish import PublishError, RunLocked, hold_run_lock, publish, remove_stale_builds
+from warehouse.store.publish import (
+    REQUIRED_TABLES,
+    Build,
+    PublishError,
+    RunLocked,
+    hold_run_lock,
+    publish,
+    remove_stale_builds,
+    restrict_new_files,
+)
 from warehouse.store.run_log import append_run_log
 from warehouse.store.schema import ensure_run_tables
 
@@ -29,7 +39,11 @@ def building_warehouse(context: AssetExecutionContext, warehouse: WarehouseResou
         hold_run_lock(warehouse.published())  # held until the run's process ends
     except RunLocked as exc:
         raise Failure(description=str(exc)) from None
-    removed = remove_stale_builds(warehouse.published(), keep=warehouse.building(run_id))
+    restrict_new_files()  # the build holds personal data: owner-only from its first byte
+    removed = remove_stale_builds(
+        [warehouse.published(), warehouse.published_analyst()],
+        keep=[warehouse.building(run_id), warehouse.building_analyst(run_id)],
+    )
     for name in removed:
         context.log.warning(f"已删除中断运行留下的构建文件 {name}")
     with warehouse.connect(run_id) as con:
@@ -40,7 +54,7 @@ def building_warehouse(context: AssetExecutionContext, warehouse: WarehouseResou
 @asset(
     group_name="publish",
     kinds={"duckdb"},
-    deps=[building_warehouse, person_xref, review_queue, analyst_schema, analyst_exports],
+    deps=[building_warehouse, person_xref, review_queue, analyst_file, analyst_exports, policy_push_events],
     description="已发布的数仓文件：本次运行构建完成且通过阻断性检查后，原子替换上一版本。",
 )
 def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
@@ -64,7 +78,12 @@ def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseReso
         logged = append_run_log(con, run_id, "incremental" if incremental else "full", model_version())
     try:
         hold_run_lock(warehouse.published())  # already held by this run: a no-op
-        publish(warehouse.building(run_id), warehouse.published())
+        publish(
+            [
+                Build(warehouse.building(run_id), warehouse.published(), 0o600, REQUIRED_TABLES),
+                Build(warehouse.building_analyst(run_id), warehouse.published_analyst(), 0o644, ("run_info",)),
+            ]
+        )
     except (RunLocked, PublishError) as exc:
         raise Failure(description=str(exc)) from None
     warehouse.report(f"[发布] {warehouse.published()}")

@@ -14,14 +14,15 @@ from dagster import (
 
 from assets.resolve import person_xref
 from pipelines.resources import WarehouseResource
-from warehouse.serve.analyst import build_analyst_schema
+from warehouse.serve.analyst import attach_analyst_file, build_analyst_file, detach_analyst_file
 from warehouse.serve.conflicts import build_person_conflicts
-from warehouse.serve.context import ANALYST, reference_date
+from warehouse.serve.context import RESTRICTED, reference_date
+from warehouse.serve.dictionary import comment_schema
 from warehouse.serve.export import publish_exports, stage_exports
 from warehouse.serve.facts import build_facts
 from warehouse.serve.golden import build_dim_person
 from warehouse.serve.policy import build_policy_push
-from warehouse.serve.privacy import scan_unmasked
+from warehouse.serve.privacy import findings_summary, record_findings, scan_analyst_file
 from warehouse.serve.profile import build_person_profile
 from warehouse.serve.returnee import build_returnee_evidence, build_returnee_status
 
@@ -114,26 +115,44 @@ def policy_push(context: AssetExecutionContext, warehouse: WarehouseResource) ->
     group_name="serve",
     kinds={"duckdb"},
     deps=[person_conflicts, policy_push],
-    description="analyst 模式：脱敏的分析表、人才库与年度统计视图，每张表和每一列都有中文注释。",
+    description="给 restricted 模式的表和列加中文注释；分析库（数仓旁的 analyst.duckdb）：只有假名化人员表"
+    "（出生年份、区县、性别）、无个人信息的维表和小单元格已抑制的统计表，每张表和每一列都有中文注释；与数仓同时发布。",
 )
-def analyst_schema(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    with warehouse.stage(context.run.run_id, "analyst_schema") as stage:
-        counts = build_analyst_schema(stage.con)
+def analyst_file(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    run_id = context.run.run_id
+    with warehouse.stage(run_id, "analyst_file") as stage:
+        comment_schema(stage.con, RESTRICTED)
+        counts = build_analyst_file(stage.con, warehouse.building_analyst(run_id), run_id, reference_date(stage.con))
+        detach_analyst_file(stage.con)
     seconds = round(stage.seconds, 2)
-    warehouse.report(f"[数仓] analyst 模式 {len(counts)} 张表，{seconds} 秒")
+    warehouse.report(f"[数仓] 分析库 {len(counts)} 张表，{seconds} 秒")
     return MaterializeResult(metadata={**counts, "seconds": seconds})
 
 
-@asset_check(asset=analyst_schema, blocking=True, description="analyst 模式的文本列中没有未脱敏的身份证号或手机号。")
-def analyst_schema_masked(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> AssetCheckResult:
-    with warehouse.connect(context.run.run_id) as con:
-        findings = scan_unmasked(con, ANALYST)
+@asset_check(
+    asset=analyst_file,
+    blocking=True,
+    description="分析库中没有未脱敏的个人信息：任何文本（含自由文本、列表、映射和结构）中没有有效身份证号或手机号，"
+    "也没有数仓中任何人员的证件号、护照号、手机号或邮箱；统一社会信用代码等单位标识不算个人信息。",
+)
+def analyst_file_masked(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> AssetCheckResult:
+    run_id = context.run.run_id
+    with warehouse.stage(run_id, "analyst_file_masked") as stage:
+        attach_analyst_file(stage.con, warehouse.building_analyst(run_id))
+        findings = scan_analyst_file(stage.con)
+        record_findings(stage.con, run_id, findings)
+        detach_analyst_file(stage.con)
+    for finding in findings:
+        context.log.error(f"未脱敏的个人信息：{finding.line()}")
     return AssetCheckResult(
         passed=not findings,
         severity=AssetCheckSeverity.ERROR,
-        description="未发现未脱敏的个人信息" if not findings else "发现未脱敏的身份证号或手机号，本次不发布",
+        description=findings_summary(findings) + ("" if not findings else "，本次不发布"),
         metadata={
-            "findings": MetadataValue.md("\n".join(f"- {f.table}.{f.column}：{f.kind}" for f in findings) or "无")
+            "findings": MetadataValue.md(
+                "\n".join(f"- `{f.table}.{f.column}` {f.kind} {f.example}（{f.values} 个）" for f in findings) or "无"
+            ),
+            "seconds": round(stage.seconds, 2),
         },
     )
 
@@ -141,13 +160,15 @@ def analyst_schema_masked(context: AssetCheckExecutionContext, warehouse: Wareho
 @asset(
     group_name="serve",
     kinds={"parquet", "html"},
-    deps=[analyst_schema],
-    description="analyst 模式的 Parquet 导出与本次运行的 HTML 报告（先写入暂存目录，数仓发布后再移到数仓旁）。",
+    deps=[analyst_file],
+    description="分析库的 Parquet 导出与本次运行的 HTML 报告（先写入暂存目录，数仓发布后再移到数仓旁）。",
 )
 def analyst_exports(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     run_id = context.run.run_id
     with warehouse.stage(run_id, "analyst_exports") as stage:
+        attach_analyst_file(stage.con, warehouse.building_analyst(run_id))
         counts = stage_exports(stage.con, warehouse.published(), run_id, reference_date(stage.con))
+        detach_analyst_file(stage.con)
     seconds = round(stage.seconds, 2)
     warehouse.report(f"[数仓] Parquet 导出与报告已暂存，{seconds} 秒")
     return MaterializeResult(metadata={"objects": len(counts), "rows": sum(counts.values()), "seconds": seconds})
@@ -172,8 +193,8 @@ serve_assets = [
     person_conflicts,
     person_profile,
     policy_push,
-    analyst_schema,
+    analyst_file,
     analyst_exports,
     analyst_exports_published,
 ]
-serve_checks = [analyst_schema_masked]
+serve_checks = [analyst_file_masked]

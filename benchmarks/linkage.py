@@ -5,8 +5,10 @@
 For each size: generate a landing area (reused if present), run the whole nightly job
 (`returnees run`, ingest to publish) in a child process, then run a textbook Splink linkage
 (trimmed, upper-cased fields, placeholders removed, library comparisons, EM-trained) on the
-same bronze rows in another child process. Prints F1, wall time and peak memory of each, and
-the speed ratios the targets are stated in.
+same bronze rows in another child process. Prints F1, wall time and peak memory of each, the
+speed ratios the targets are stated in, and the share of each group of people (Hong Kong, Macao,
+Taiwan residents, namesakes, twins, renewed passports: the generator's `persons.csv`) that was
+split or falsely merged.
 """
 
 from __future__ import annotations
@@ -171,6 +173,20 @@ def bench(persons: int, seed: int, work: Path) -> dict:
             "coalesce(sum(seconds) FILTER (step = 'gx_import'), 0) FROM quality_timings"
         ).fetchall()[0]
         stages = json.loads(con.execute("SELECT stage_seconds FROM run_log").fetchall()[-1][0])
+    groups = ""
+    if (out / "persons.csv").is_file():
+        _, _, groups = _child(
+            [
+                py,
+                str(ROOT / "benchmarks" / "groups.py"),
+                "--truth",
+                str(out / "truth.csv"),
+                "--persons",
+                str(out / "persons.csv"),
+                "--warehouse",
+                str(warehouse),
+            ]
+        )
     _, _, base = _child([py, __file__, "--baseline", str(out)])
     base_figures = json.loads(base.strip().splitlines()[-1])
     return {
@@ -178,6 +194,7 @@ def bench(persons: int, seed: int, work: Path) -> dict:
         "run_seconds": run_wall,
         "run_peak_gb": run_peak,
         "scores": scores,
+        "groups": groups[groups.find("人群") :] if groups else "",
         "baseline": base_figures,
         "ge_seconds": ge_seconds,
         "ge_import_seconds": ge_import,
@@ -201,6 +218,7 @@ def main() -> None:
         b = r["baseline"]
         print(f"== {persons} 名人员 ==")
         print(r["scores"])
+        print(r["groups"])
         print(f"全流程（采集到发布）用时 {r['run_seconds']:.1f} 秒，峰值内存 {r['run_peak_gb']:.2f} GB")
         print(
             f"基线 Splink 仅关联用时 {b['linkage_seconds']:.1f} 秒，成对 F1 {b['pair_f1']:.4f}，"

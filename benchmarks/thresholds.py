@@ -27,6 +27,7 @@ def main() -> None:
 
     from dedup.cluster import cluster_groups
     from dedup.evaluate import score
+    from dedup.link import valid_id_keys
 
     truth = pl.read_csv(args.truth, infer_schema=False)
     with duckdb.connect(args.warehouse, read_only=True) as con:
@@ -35,9 +36,7 @@ def main() -> None:
             "FROM records r JOIN record_clusters c USING (record_uid)"
         ).pl()
         links = con.sql("SELECT det_group_l, det_group_r, match_probability FROM links").pl()
-    groups = records.group_by("det_group").agg(
-        pl.col("id_number").filter(pl.col("id_kind") == "RIC").unique().drop_nulls().alias("valid_ids")
-    )
+    groups = valid_id_keys(records, pl.DataFrame(schema={"id_number": pl.Utf8, "id_key": pl.Utf8}))
     print(f"{'阈值':>6} {'成对精确率':>10} {'成对召回率':>10} {'成对F1':>8} {'B-cubed F1':>11}")
     for threshold in THRESHOLDS:
         assignment, _ = cluster_groups(groups, links.filter(pl.col("match_probability") >= threshold))

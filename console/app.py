@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
-from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from console import routes_actions, routes_auth, routes_review
-from console.security import SESSION_COOKIE, SessionCodec, check_secret
+from console import guard, routes_account, routes_actions, routes_admin, routes_auth, routes_review
+from console.security import SecurityPolicy, SessionCodec, check_secret
 from console.store import StoreBusy
-from console.web import ConsoleContext, LoginRequired, console, render
+from console.web import ConsoleContext, LoginRequired, render
 from dedup.review.budget import DEFAULT_BUDGET
 
 PUBLIC_PATHS = ("/login",)
@@ -28,39 +29,56 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
 }
+HSTS = {"Strict-Transport-Security": "max-age=31536000"}
+UNLOGGED_MESSAGE = "访问日志暂时无法写入，为保护个人信息，本页暂不显示，请稍后重试"
 
 
 def create_app(
-    warehouse: Path, secret: str, page_size: int = DEFAULT_PAGE_SIZE, review_budget: float = DEFAULT_BUDGET
+    warehouse: Path,
+    secret: str,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    policy: SecurityPolicy | None = None,
+    clock: Callable[[], datetime] | None = None,
+    review_budget: float = DEFAULT_BUDGET,
 ) -> FastAPI:
-    """The console over one published warehouse (read-only) and its decisions file.
-
-    `review_budget`: review items per 1,000 persons the queue holds (the rest lie below the cut).
-    """
+    """The console over one published warehouse (read-only) and its decisions file; `policy` and
+    `clock` default to the shipped session and lockout rules and the system clock; `review_budget`
+    is how many review items per 1,000 persons the queue holds (the rest lie below the cut)."""
     app = FastAPI(title="数据管理员控制台", docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.console = ConsoleContext(Path(warehouse), SessionCodec(check_secret(secret)), page_size, review_budget)
+    policy = policy or SecurityPolicy()
+    codec = SessionCodec(check_secret(secret), policy.absolute_lifetime)
+    context = ConsoleContext(Path(warehouse), codec, page_size, policy, review_budget=review_budget)
+    if clock is not None:
+        context.clock = clock
+    app.state.console = context
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    app.include_router(routes_auth.router)
-    app.include_router(routes_review.router)
-    app.include_router(routes_actions.router)
+    for module in (routes_auth, routes_review, routes_actions, routes_account, routes_admin):
+        app.include_router(module.router)
 
     @app.middleware("http")
     async def authenticate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        session = console(request).codec.loads(request.cookies.get(SESSION_COOKIE))
-        request.state.session = session
         path = request.url.path
-        public = path in PUBLIC_PATHS or path.startswith("/static/")
-        if not public and (session is None or session.username is None):
-            response: Response = _to_login(request)
-        else:
-            response = await call_next(request)
-        response.headers.update(SECURITY_HEADERS)
-        return response
+        if path.startswith("/static/"):
+            return _secured(request, await call_next(request))
+        try:
+            resolved = await run_in_threadpool(guard.before, request)
+            request.state.session = resolved.session
+            logged_in = resolved.session is not None and resolved.session.username is not None
+            if path not in PUBLIC_PATHS and not logged_in:
+                response: Response = guard.to_login(request, expired=resolved.expired)
+            else:
+                response = await call_next(request)
+            response = await run_in_threadpool(guard.after, request, response)
+        except (StoreBusy, guard.AccessLogUnavailable):
+            response = render(request, "error.html", status_code=503, message=UNLOGGED_MESSAGE, status=503)
+        return _secured(request, response)
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, _: LoginRequired) -> Response:
-        return _to_login(request)
+        return guard.to_login(request)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -87,10 +105,9 @@ def create_app(
 _STATUS_TEXT = {404: "页面不存在", 405: "不支持该请求方式"}
 
 
-def _to_login(request: Request) -> RedirectResponse:
-    """Redirect to the login page, coming back to this page afterwards (GET only)."""
-    target = "/login"
-    if request.method == "GET" and request.url.path != "/":
-        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        target += f"?next={quote(here, safe='')}"
-    return RedirectResponse(target, status_code=303)
+def _secured(request: Request, response: Response) -> Response:
+    """The response with the security headers (and HSTS over https)."""
+    response.headers.update(SECURITY_HEADERS)
+    if request.url.scheme == "https":
+        response.headers.update(HSTS)
+    return response

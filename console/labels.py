@@ -51,7 +51,7 @@ BULK_LABELS = {
     "split": "全部按最弱关联拆分",
 }
 
-ROLE_LABELS = {"steward": "数据管理员", "viewer": "只读用户"}
+ROLE_LABELS = {"steward": "数据管理员", "viewer": "只读用户", "admin": "系统管理员"}
 
 EVENT_LABELS = {"created": "新建", "merged": "合并", "split": "拆分", "retired": "注销"}
 
@@ -80,6 +80,7 @@ SEX_LABELS = {"M": "男", "F": "女"}
 
 ID_KIND_LABELS = {
     "RIC": "居民身份证",
+    "RESIDENCE_PERMIT": "港澳台居民居住证",
     "RIC_INVALID": "无效身份证号",
     "EXCEL_FLOAT": "号码已损坏",
     "PASSPORT": "护照",

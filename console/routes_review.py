@@ -7,17 +7,19 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 import polars as pl
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from console.access import note_access
 from console.actions import BULK_ACTIONS
 from console.agreement import decision_agreement
 from console.labels import COMPARISON_LABELS, REASON_LABELS, RECORD_FIELDS, SOURCE_LABELS
 from console.person import decisions_about, load_person_view
 from console.queue import ReviewQueue, alike_groups, build_queue, filter_items, reason_counts, shown_items
+from console.search_terms import masked_term, normalise_term
 from console.snapshot import open_snapshot
 from console.store import active, with_status
-from console.web import CurrentUser, console, render
+from console.web import CurrentUser, UserForm, console, render
 from dedup.link import MATCH_THRESHOLD
 from dedup.review.budget import MIN_ESTIMATE
 
@@ -123,6 +125,8 @@ def person_page(
     """One person, or several side by side (`?with=`), with everything a steward needs."""
     ctx = console(request)
     ids = list(dict.fromkeys(p.strip().upper() for p in [person_id, *(with_ or [])] if p.strip()))
+    for shown in ids:
+        note_access(request, "person_view", shown)
     decisions = with_status(ctx.store.decisions())
     with open_snapshot(ctx.warehouse) as snapshot:
         view = load_person_view(snapshot, ids)
@@ -152,15 +156,23 @@ def _without_done(request: Request) -> str:
 
 
 @router.get("/search")
-def search(request: Request, _: CurrentUser, q: str = "") -> Response:
-    """Find persons by person id, name, record key, ID number or passport number."""
+def search_page(request: Request, _: CurrentUser) -> Response:
+    """The search page without a term (terms are posted, so they never stand in a URL)."""
+    return render(request, "search.html", q="", rows=[], limit=SEARCH_LIMIT)
+
+
+@router.post("/search")
+def search(request: Request, _: UserForm, q: Annotated[str, Form()] = "") -> Response:
+    """Find persons by person id, name, record key, ID number or passport number; logged masked."""
     term = q.strip()
     rows: list[dict[str, object]] = []
     if term:
+        kind, masked = masked_term(term)
         with open_snapshot(console(request).warehouse) as snapshot:
             if snapshot.con.execute(
                 "SELECT count(*) FROM person_registry WHERE person_id = ?", [term.upper()]
             ).fetchall()[0][0]:
+                note_access(request, "search", masked, f"按{kind}搜索，直达人员页", normalise_term(term))
                 return RedirectResponse(f"/persons/{term.upper()}", status_code=303)
             rows = (
                 snapshot.con.sql(
@@ -175,6 +187,8 @@ def search(request: Request, _: CurrentUser, q: str = "") -> Response:
                 .pl()
                 .to_dicts()
             )
+        found = f"按{kind}搜索，{len(rows)} 条记录、{len({r['person_id'] for r in rows})} 个人员"
+        note_access(request, "search", masked, found, normalise_term(term))
     return render(request, "search.html", q=term, rows=rows, limit=SEARCH_LIMIT)
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,8 +16,11 @@ from fastapi.templating import Jinja2Templates
 from console import labels
 from console.formatting import cell_text
 from console.queue import ReviewQueue
-from console.security import SESSION_COOKIE, Session, SessionCodec
+from console.security import SECURE_SESSION_COOKIE, SESSION_COOKIE, SecurityPolicy, Session, SessionCodec
+from console.sessions import SessionCache
 from console.store import DecisionStore
+from dedup.review.budget import DEFAULT_BUDGET
+from warehouse.store.access_log import utc_now
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 EFFECT_NOTICE = "决定不会立即改变人员编号：它们在下一次夜间运行时生效，之后页面显示新结果。"
@@ -32,8 +37,11 @@ class ConsoleContext:
     warehouse: Path
     codec: SessionCodec
     page_size: int
-    review_budget: float
+    policy: SecurityPolicy = field(default_factory=SecurityPolicy)
+    clock: Callable[[], datetime] = utc_now
+    review_budget: float = DEFAULT_BUDGET
     store: DecisionStore = field(init=False)
+    sessions: SessionCache = field(default_factory=SessionCache, init=False)
     templates: Jinja2Templates = field(init=False)
     _queue_cache: tuple[tuple[str, int, int], ReviewQueue] | None = field(default=None, init=False)
     _queue_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
@@ -85,6 +93,16 @@ def steward(session: CurrentUser) -> Session:
     return session
 
 
+def admin(session: CurrentUser) -> Session:
+    """A logged-in administrator; 403 for everyone else."""
+    if not session.is_admin:
+        raise HTTPException(status_code=403, detail="只有系统管理员可以查看")
+    return session
+
+
+AdminUser = Annotated[Session, Depends(admin)]
+
+
 async def _verify_csrf(request: Request, session: Session) -> Session:
     form = await request.form()
     token = form.get("csrf_token")
@@ -103,8 +121,14 @@ async def steward_form(request: Request, session: Annotated[Session, Depends(ste
     return await _verify_csrf(request, session)
 
 
+async def admin_form(request: Request, session: AdminUser) -> Session:
+    """An administrator whose form carries this session's CSRF token; 403 otherwise."""
+    return await _verify_csrf(request, session)
+
+
 UserForm = Annotated[Session, Depends(user_form)]
 StewardForm = Annotated[Session, Depends(steward_form)]
+AdminForm = Annotated[Session, Depends(admin_form)]
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -115,15 +139,21 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         user=session.username if session else None,
         role=session.role if session else None,
         is_steward=bool(session and session.is_steward),
+        is_admin=bool(session and session.is_admin),
         csrf_token=ctx.codec.csrf_token(session) if session else "",
     )
     return ctx.templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
+def session_cookie_name(request: Request) -> str:
+    """The session cookie's name: `__Host-` prefixed (host-only, Secure, path /) over https."""
+    return SECURE_SESSION_COOKIE if request.url.scheme == "https" else SESSION_COOKIE
+
+
 def set_session_cookie(request: Request, response: Response, session: Session) -> None:
-    """Store the signed session in its cookie (HttpOnly, SameSite=Lax, Secure over https)."""
+    """Store the signed session id in its cookie (HttpOnly, SameSite=Lax, Secure over https)."""
     response.set_cookie(
-        SESSION_COOKIE,
+        session_cookie_name(request),
         console(request).codec.dumps(session),
         httponly=True,
         samesite="lax",

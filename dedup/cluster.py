@@ -1,9 +1,11 @@
 """Cluster deterministic groups into persons under constraints.
 
 Scored links are applied strongest first (Kruskal order). A link is refused when it would put
-two different valid citizen ID numbers into one person (IDs one typo apart on records with the
-same name count as one: see `dedup.groups.typo_id_keys`), or when a steward said the two sides
-are different people; steward must-links are applied before any scored link.
+two different valid numbers of one kind of identity document (two citizen IDs, or two residence
+permits) into one person (IDs one typo apart on records with the same name count as one: see
+`dedup.groups.typo_id_keys`), or when a steward said the two sides are different people; steward
+must-links are applied before any scored link. A citizen ID beside a residence permit is no
+contradiction: one person can hold both.
 """
 
 from __future__ import annotations
@@ -33,7 +35,12 @@ class _Clusters:
 
     def compatible(self, a: int, b: int) -> bool:
         ids_a, ids_b = self.ids.get(a, frozenset()), self.ids.get(b, frozenset())
-        return not ids_a or not ids_b or ids_a <= ids_b or ids_b <= ids_a
+        for kind in {i.rpartition(":")[0] for i in ids_a} & {i.rpartition(":")[0] for i in ids_b}:
+            of_a = {i for i in ids_a if i.rpartition(":")[0] == kind}
+            of_b = {i for i in ids_b if i.rpartition(":")[0] == kind}
+            if not (of_a <= of_b or of_b <= of_a):
+                return False
+        return True
 
     def union(self, a: int, b: int) -> None:
         keep, drop = (a, b) if a < b else (b, a)
@@ -49,8 +56,8 @@ def cluster_groups(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Assign a cluster number (the smallest group number in it) to every group.
 
-    `groups`: det_group, valid_ids (the group's valid citizen IDs, as typo keys: see
-    `dedup.groups.typo_id_keys`).
+    `groups`: det_group, valid_ids (the group's valid identity numbers as `<kind>:<number>`, the
+    number as typo key: see `dedup.link.valid_id_keys`).
     `links`: det_group_l, det_group_r, match_probability (one row per scored pair).
     Returns `(assignment, refused)`: det_group → cluster, and the links refused by a constraint.
 
@@ -99,16 +106,17 @@ def _components(nodes: pl.Series, edges: pl.DataFrame, must: list[tuple[int, int
 
 
 def _contested(groups: pl.DataFrame, component: pl.DataFrame, cannot: set[tuple[int, int]]) -> pl.DataFrame:
-    """Components holding two different valid IDs or both sides of a cannot-link."""
+    """Components holding two different valid IDs of one kind or both sides of a cannot-link."""
     ids = (
         groups.select("det_group", "valid_ids")
         .explode("valid_ids")
         .drop_nulls()
         .join(component, on="det_group")
-        .group_by("component")
+        .group_by("component", pl.col("valid_ids").cast(pl.Utf8).str.extract(r"^(.*):").alias("kind"))
         .agg(pl.col("valid_ids").n_unique().alias("n"))
         .filter(pl.col("n") > 1)
         .select("component")
+        .unique()
     )
     where = dict(component.iter_rows()) if cannot else {}
     split = [where[a] for a, b in cannot if a in where and b in where and where[a] == where[b]]
@@ -141,7 +149,7 @@ def _resolve(
         if (a, b) in forbidden or _forbidden_between(clusters, forbidden, ra, rb):
             refused.append((a, b, p, "数据管理员已判定为不同人"))
         elif not clusters.compatible(ra, rb):
-            refused.append((a, b, p, "合并后同一人员将有两个不同的有效身份证号"))
+            refused.append((a, b, p, "合并后同一人员将有两个不同的有效身份证号（或居住证号）"))
         else:
             clusters.union(ra, rb)
     nodes = groups["det_group"].to_list()

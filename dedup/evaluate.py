@@ -166,3 +166,82 @@ def error_categories(
     return pl.concat(
         [merges_by_link, merges_by_key.cast({"pairs": pl.UInt32}), missed.cast({"pairs": pl.UInt32})]
     ).sort("pairs", descending=True)
+
+
+# The groups of people issue 17 reports on, when a persons file has these columns.
+GROUP_COLUMNS = ("residency_group", "is_namesake", "is_twin", "has_renewed_passport")
+_TRUE_VALUES = ("true", "1", "yes", "y", "t", "是")
+_FALSE_VALUES = ("false", "0", "no", "n", "f", "否", "")
+
+
+def person_groups(persons: pl.DataFrame, columns: tuple[str, ...] = GROUP_COLUMNS) -> pl.DataFrame:
+    """true_person_id, group: the groups of people that a persons file labels.
+
+    `persons` has the person id (`true_person_id` or `person_id`) and label columns; those of
+    `columns` it has are read: a column of yes/no values (is_namesake, has_renewed_passport)
+    makes one group of the people marked yes, any other one group per value
+    (`residency_group=hong_kong`).
+    """
+    id_column = "true_person_id" if "true_person_id" in persons.columns else "person_id"
+    labelled = persons.rename({id_column: "true_person_id"}).cast(pl.Utf8)
+    parts = []
+    for column in labelled.columns:
+        if column == "true_person_id" or column not in columns:
+            continue
+        values = labelled[column].fill_null("").str.strip_chars().str.to_lowercase()
+        if values.is_in(_TRUE_VALUES + _FALSE_VALUES).all():
+            group = pl.when(values.is_in(_TRUE_VALUES)).then(pl.lit(column))
+        else:
+            group = pl.when(values != "").then(pl.lit(f"{column}=") + values)
+        parts.append(labelled.select("true_person_id", group.alias("group")).drop_nulls())
+    schema = {"true_person_id": pl.Utf8, "group": pl.Utf8}
+    return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+
+
+def group_errors(truth: pl.DataFrame, xref: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
+    """Per group of people (see `person_groups`), the share split and the share falsely merged.
+
+    A person is split when their records are in more than one resolved person (a record missing
+    from `xref` counts as a person of its own); falsely merged when a resolved person holding their
+    records also holds another true person's. Returns group, persons, split, split_share,
+    merged, merged_share, sorted by group; the row `全部` covers everyone in the truth.
+    """
+    joined = truth.join(xref, on=["source", "record_key"], how="left").with_columns(
+        pl.coalesce("person_id", pl.lit("missing:") + pl.col("source") + ":" + pl.col("record_key")).alias("pred")
+    )
+    mixed = joined.group_by("pred").agg(pl.col("true_person_id").n_unique().alias("true_n"))
+    per_person = (
+        joined.join(mixed, on="pred")
+        .group_by("true_person_id")
+        .agg(
+            (pl.col("pred").n_unique() > 1).alias("split"),
+            (pl.col("true_n").max() > 1).alias("merged"),
+        )
+    )
+    everyone = per_person.select("true_person_id", pl.lit("全部").alias("group"))
+    labelled = pl.concat(
+        [everyone, person_groups(persons).join(per_person.select("true_person_id"), on="true_person_id")]
+    )
+    return (
+        labelled.join(per_person, on="true_person_id")
+        .group_by("group")
+        .agg(
+            pl.len().alias("persons"),
+            pl.col("split").sum().alias("split"),
+            pl.col("merged").sum().alias("merged"),
+        )
+        .with_columns(
+            (pl.col("split") / pl.col("persons")).alias("split_share"),
+            (pl.col("merged") / pl.col("persons")).alias("merged_share"),
+        )
+        .select("group", "persons", "split", "split_share", "merged", "merged_share")
+        .sort(pl.col("group") != "全部", "group")
+    )
+
+
+def format_group_errors(errors: pl.DataFrame) -> str:
+    """Human-readable table of `group_errors` (Chinese labels)."""
+    lines = [f"{'人群':<32} {'人数':>8} {'被拆分':>8} {'拆分比例':>8} {'被误合并':>8} {'误合并比例':>10}"]
+    for g, n, split, split_share, merged, merged_share in errors.iter_rows():
+        lines.append(f"{g:<34} {n:>8} {split:>10} {split_share:>10.2%} {merged:>10} {merged_share:>12.2%}")
+    return "\n".join(lines)

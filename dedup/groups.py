@@ -12,9 +12,13 @@ import polars as pl
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from dedup.standardise import spelt_in_pinyin
+from dedup.standardise import regional_names, spelt_in_pinyin
 
 DETERMINISTIC_KEYS = ("id_number", "si_person_no", "passport_no")
+# Valid identity numbers: a citizen ID, or a residence permit for Hong Kong, Macao and Taiwan residents.
+VALID_ID_KINDS = ("RIC", "RESIDENCE_PERMIT")
+# Profile columns holding lists (compared as lists; joined to text to find distinct profiles).
+LIST_COLUMNS = ("surname_pinyin_candidates", "regional_names")
 
 PROFILE_COLUMNS = [
     "name",
@@ -26,6 +30,8 @@ PROFILE_COLUMNS = [
     "name_romanised",
     "spelt_wade_giles",
     "surname_pinyin_candidates",
+    "regional_names",
+    "latin_name_key",
     "dob",
     "dob_precision",
     "sex",
@@ -109,45 +115,107 @@ def with_matching_fields(records: pl.DataFrame) -> pl.DataFrame:
     - `id_prefix14`: address code + birth date of the ID number, also recovered from Excel
       floats (which keep only the leading 15 digits), so those records can still be compared.
     - `name_tokens`: surname and given-name pinyin sorted, so `LI WANG` meets `WANG LI`.
-    - `document_kind`: what `passport_no` holds (PASSPORT, HKMO or TW permit), so that only
-      numbers of the same kind of document are compared.
+    - `document_kind`: what `passport_no` holds: a passport by its issuer (see `document_kinds`),
+      a Hong Kong/Macao or a Taiwan travel permit, so that only numbers of one kind of document
+      are compared.
     - `name_romanised`: the record has no Hanzi name, only a romanised one.
     - `spelt_wade_giles`: a romanised name that may be a Taiwan passport's Wade-Giles: its given
       name is no pinyin (CHUNCHIEH, HSINYI), or the record holds a nine-digit Taiwan passport.
+    - `region`: HKMO when the group's records show a Hong Kong or Macao resident, TW a Taiwan
+      resident (see `region_hint`); only then is a Hanzi name also spelt as their documents spell
+      it, in Cantonese or Wade-Giles (`regional_names`), so mainland names are never compared so.
     """
-    valid_id = pl.col("id_kind") == "RIC"
+    valid_id = pl.col("id_kind").is_in(VALID_ID_KINDS)
     legible_id = pl.col("id_kind").is_in(["RIC_INVALID", "EXCEL_FLOAT"]) & pl.col("id_birth_date").is_not_null()
     excel_prefix = pl.when(pl.col("id_kind") == "EXCEL_FLOAT").then(
         pl.col("id_address_code") + pl.col("id_birth_date").dt.strftime("%Y%m%d")
     )
     surname, given = pl.col("surname_pinyin"), pl.col("given_pinyin")
     romanised = pl.col("name").is_null() | pl.col("name_is_latin")
-    taiwan_passport = (pl.col("id_kind") == "PASSPORT") & pl.col("passport_no").str.contains(r"^[0-9]{9}$")
+    taiwan_passport = pl.col("document_kind") == "PASSPORT_TW"
     # Only romanised given names are judged (Hanzi ones always spell pinyin).
     romanised_given = records.select(pl.when(romanised).then(given)).to_series()
     tokens = pl.when(surname <= given).then(surname + " " + given).otherwise(given + " " + surname)
-    return records.with_columns(
-        pl.when(valid_id)
-        .then(pl.col("id_birth_date"))
-        .when(pl.col("birth_date").is_not_null())
-        .then(pl.col("birth_date"))
-        .when(legible_id)
-        .then(pl.col("id_birth_date"))
-        .alias("dob"),
-        pl.when(valid_id)
-        .then(pl.lit("day"))
-        .when(pl.col("birth_date").is_not_null())
-        .then(pl.col("birth_precision"))
-        .when(legible_id)
-        .then(pl.lit("day"))
-        .alias("dob_precision"),
-        pl.when(valid_id & pl.col("sex").is_null()).then(pl.col("id_sex")).otherwise(pl.col("sex")).alias("sex"),
-        pl.coalesce(pl.col("id_shape").str.slice(0, 14), excel_prefix).alias("id_prefix14"),
-        tokens.alias("name_tokens"),
-        pl.when(pl.col("passport_no").is_not_null()).then(pl.col("id_kind")).alias("document_kind"),
-        romanised.alias("name_romanised"),
-        (romanised & (taiwan_passport | ~spelt_in_pinyin(romanised_given))).fill_null(False).alias("spelt_wade_giles"),
-    ).with_columns(deterministic_groups(records))
+    matched = (
+        records.with_columns(document_kinds())
+        .with_columns(
+            pl.when(valid_id)
+            .then(pl.col("id_birth_date"))
+            .when(pl.col("birth_date").is_not_null())
+            .then(pl.col("birth_date"))
+            .when(legible_id)
+            .then(pl.col("id_birth_date"))
+            .alias("dob"),
+            pl.when(valid_id)
+            .then(pl.lit("day"))
+            .when(pl.col("birth_date").is_not_null())
+            .then(pl.col("birth_precision"))
+            .when(legible_id)
+            .then(pl.lit("day"))
+            .alias("dob_precision"),
+            pl.when(valid_id & pl.col("sex").is_null()).then(pl.col("id_sex")).otherwise(pl.col("sex")).alias("sex"),
+            pl.coalesce(pl.col("id_shape").str.slice(0, 14), excel_prefix).alias("id_prefix14"),
+            tokens.alias("name_tokens"),
+            romanised.alias("name_romanised"),
+            (romanised & (taiwan_passport | ~spelt_in_pinyin(romanised_given)))
+            .fill_null(False)
+            .alias("spelt_wade_giles"),
+            region_hint().alias("region"),
+        )
+        .with_columns(deterministic_groups(records))
+        .with_columns(pl.col("region").drop_nulls().min().over("det_group"))
+    )
+    numbered = matched.with_row_index("_row")
+    spelt = numbered.filter(
+        pl.col("region").is_not_null() & ~pl.col("name_romanised") & pl.col("surname").is_not_null()
+    )
+    keys = spelt.select("_row", regional_names(spelt["surname"], spelt["given_name"], spelt["region"]))
+    return numbered.join(keys, on="_row", how="left", maintain_order="left").drop("_row")
+
+
+def document_kinds() -> pl.Expr:
+    """What `passport_no` holds: HKMO or TW (travel permits), or a passport by issuer: PASSPORT_TW
+    (nine digits), PASSPORT_HK (K + 8 digits), PASSPORT_MO (M, a letter, 7 digits), else PASSPORT
+    (the mainland's E, EA…, G; others)."""
+    number = pl.col("passport_no")
+    return (
+        pl.when(number.is_null())
+        .then(None)
+        .when(pl.col("id_kind") != "PASSPORT")
+        .then(pl.col("id_kind"))
+        .when(number.str.contains(r"^[0-9]{9}$"))
+        .then(pl.lit("PASSPORT_TW"))
+        .when(number.str.contains(r"^K[0-9]{8}$"))
+        .then(pl.lit("PASSPORT_HK"))
+        .when(number.str.contains(r"^M[A-Z][0-9]{7}$"))
+        .then(pl.lit("PASSPORT_MO"))
+        .otherwise(pl.lit("PASSPORT"))
+        .alias("document_kind")
+    )
+
+
+def region_hint() -> pl.Expr:
+    """HKMO when a record shows a Hong Kong or Macao resident: a residence permit (810000, 820000),
+    a 港澳居民来往内地通行证 (H/M + digits, or the declared document type), a Hong Kong or Macao
+    passport, or Hong Kong or Macao as the place of study; TW likewise for a Taiwan resident (830000,
+    a 台湾居民来往大陆通行证, a nine-digit passport, Taiwan as the place of study); else null."""
+    code, document, study = pl.col("id_address_code"), pl.col("document_kind"), pl.col("study_country")
+    declared = pl.col("id_type_raw").str.strip_chars()
+    hong_kong_macao = (
+        code.is_in(["810000", "820000"])
+        | document.is_in(["HKMO", "PASSPORT_HK", "PASSPORT_MO"])
+        | study.is_in(["HKG", "MAC"])
+        | declared.str.contains("港澳|^HKMO$")
+    )
+    taiwan = (
+        (code == "830000")
+        | document.is_in(["TW", "PASSPORT_TW"])
+        | (study == "TWN")
+        | declared.str.contains("台湾|^TW$")
+    )
+    return (
+        pl.when(hong_kong_macao.fill_null(False)).then(pl.lit("HKMO")).when(taiwan.fill_null(False)).then(pl.lit("TW"))
+    )
 
 
 def profiles(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -157,9 +225,9 @@ def profiles(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     comparison columns; record_profile maps `record_uid` to `unique_id`.
     """
     keyed = records.select("record_uid", "det_group", *PROFILE_COLUMNS).with_columns(
-        pl.col("surname_pinyin_candidates").list.join(",").alias("_cands")
+        pl.col(c).list.join(",").alias(f"_{c}") for c in LIST_COLUMNS
     )
-    key_cols = ["det_group", *[c for c in PROFILE_COLUMNS if c != "surname_pinyin_candidates"], "_cands"]
+    key_cols = ["det_group", *[c for c in PROFILE_COLUMNS if c not in LIST_COLUMNS], *[f"_{c}" for c in LIST_COLUMNS]]
     distinct = (
         keyed.unique(subset=key_cols, keep="first", maintain_order=True)
         .with_row_index("unique_id")
@@ -167,7 +235,7 @@ def profiles(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     )
     mapping = keyed.join(distinct.select("unique_id", *key_cols), on=key_cols, how="left", nulls_equal=True)
     return (
-        distinct.drop("_cands", "record_uid").with_columns(
+        distinct.drop(*[f"_{c}" for c in LIST_COLUMNS], "record_uid").with_columns(
             pl.col("dob").dt.year().alias("birth_year"),
             pl.col("dob").dt.strftime("%Y-%m").alias("birth_month"),
         ),
@@ -208,9 +276,16 @@ def typo_id_keys(matched: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
     one digit, or by two adjacent digits swapped, the two IDs share one key (the smaller), so the
     clustering constraint "no two valid IDs in one person" lets the link through. Twins stay
     apart: their IDs are as close, but their names differ (even when they sound alike: 郭锋辉 and
-    郭锋慧 share every pinyin syllable, so pinyin is not enough).
+    郭锋慧 share every pinyin syllable, so pinyin is not enough). Namesakes born the same day in
+    the same county have IDs as close and the same name: the caller passes only links that agree
+    on more than name and birth date (`dedup.corroboration`).
     """
-    held = matched.filter(pl.col("id_kind") == "RIC").select("det_group", "name", "id_number").drop_nulls().unique()
+    held = (
+        matched.filter(pl.col("id_kind").is_in(VALID_ID_KINDS))
+        .select("det_group", "name", "id_number")
+        .drop_nulls()
+        .unique()
+    )
     pairs = (
         links.select("det_group_l", "det_group_r")
         .join(held.rename(lambda c: f"{c}_l"), on="det_group_l")

@@ -11,10 +11,27 @@ import polars as pl
 from dedup import model
 from dedup.cluster import cluster_groups
 from dedup.constraints import decision_constraints
-from dedup.groups import PROFILE_COLUMNS, deterministic_links, profiles, typo_id_keys, with_matching_fields
+from dedup.corroboration import (
+    CORROBORATION_BITS,
+    corroborating_values,
+    corroboration_bits,
+    employer_bits,
+    undecided_links,
+)
+from dedup.groups import (
+    LIST_COLUMNS,
+    PROFILE_COLUMNS,
+    VALID_ID_KINDS,
+    deterministic_links,
+    profiles,
+    typo_id_keys,
+    with_matching_fields,
+)
 
 # Chosen from measured precision/recall on generated truth (see README "Linkage thresholds").
 MATCH_THRESHOLD = 0.9
+# Why a link between look-alikes of two people who cannot be one was left to a steward.
+NAMESAKE_REASON = "与同名同出生日期的多名人员相似：与另一人员在手机、邮箱、院校、单位、区县等信息上更一致，或无法区分"
 # Pairs kept as evidence even far below the match threshold: the review queue weighs them (a true
 # match whose birth date or name was mistyped often scores 0.01–0.2).
 EVIDENCE_THRESHOLD = 0.001
@@ -24,6 +41,9 @@ LINK_COLUMNS = (
     "source",
     "name",
     "name_is_latin",
+    "surname",
+    "given_name",
+    "latin_name_key",
     "surname_pinyin",
     "given_pinyin",
     "given_wade_giles",
@@ -32,6 +52,7 @@ LINK_COLUMNS = (
     "sex",
     "birth_date",
     "birth_precision",
+    "id_type_raw",
     "id_number",
     "id_kind",
     "id_birth_date",
@@ -45,6 +66,9 @@ LINK_COLUMNS = (
     "degree_cert_no",
     "institution_id",
     "study_country",
+    "employer_uscc",
+    "employer_name_raw",
+    "district_raw",
 )
 
 
@@ -70,10 +94,10 @@ class ScoreCache:
 
 def _hashed(profile_rows: pl.DataFrame, salt: str) -> pl.DataFrame:
     """Content hash of each profile's compared values, salted with the model version."""
-    values = [pl.col(c).cast(pl.Utf8).fill_null("\x00") for c in PROFILE_COLUMNS if c != "surname_pinyin_candidates"]
-    candidates = pl.col("surname_pinyin_candidates").list.join(",").fill_null("\x00")
+    values = [pl.col(c).cast(pl.Utf8).fill_null("\x00") for c in PROFILE_COLUMNS if c not in LIST_COLUMNS]
+    lists = [pl.col(c).list.join(",").fill_null("\x00") for c in LIST_COLUMNS]
     return profile_rows.with_columns(
-        pl.concat_str([pl.lit(salt), *values, candidates], separator="\x1f").hash(seed=17).alias("profile_hash")
+        pl.concat_str([pl.lit(salt), *values, *lists], separator="\x1f").hash(seed=17).alias("profile_hash")
     )
 
 
@@ -157,6 +181,17 @@ def _score(
     )
 
 
+def valid_id_keys(matched: pl.DataFrame, typo_keys: pl.DataFrame) -> pl.DataFrame:
+    """det_group, valid_ids: each group's valid identity numbers as `<kind>:<typo key>` (a citizen
+    ID and a residence permit are different documents; see `dedup.cluster`)."""
+    key = pl.col("id_kind") + ":" + pl.coalesce("id_key", "id_number")
+    return (
+        matched.join(typo_keys, on="id_number", how="left")
+        .group_by("det_group")
+        .agg(key.filter(pl.col("id_kind").is_in(VALID_ID_KINDS)).unique().drop_nulls().alias("valid_ids"))
+    )
+
+
 def link_records(
     records: pl.DataFrame,
     decisions: pl.DataFrame,
@@ -175,21 +210,38 @@ def link_records(
     profile_rows, record_profile = profiles(matched)
     profile_rows = _with_group_hash(_hashed(profile_rows, model.model_version(model_path)))
     scored = _score(profile_rows, cache, model_path, scratch)
-    accepted = scored.filter(pl.col("match_probability") >= threshold)
-    id_key = pl.coalesce("id_key", "id_number")
-    groups = (
-        matched.join(typo_id_keys(matched, accepted), on="id_number", how="left")
-        .group_by("det_group")
-        .agg(id_key.filter(pl.col("id_kind") == "RIC").unique().drop_nulls().alias("valid_ids"))
-    )
+    values = corroborating_values(matched)
+    # A shared employer, which the model does not compare, adds its rarity to the match weight:
+    # a platform record with a month-only birth date and a passport name meets the employee.
+    scored = scored.with_columns(employer_bits(scored, values))
+    adjusted = 1 / (1 + (2.0 ** -(pl.col("match_weight") + pl.col("employer_bits"))))
+    accepted = corroboration_bits(scored.filter(adjusted >= threshold), values)
+    # Two valid IDs one digit apart are one person's only when the records agree on something
+    # personal too: namesakes born the same day in the same county have such IDs.
+    corroborated = pl.col("personal_bits") >= CORROBORATION_BITS
+    groups = valid_id_keys(matched, typo_id_keys(matched, accepted.filter(corroborated)))
+    # A group resembling two people who cannot be one (namesakes) goes with the one its records
+    # agree with beyond name and birth date; undecidable links wait for a steward.
+    undecided = undecided_links(accepted, groups)
     constraints = decision_constraints(decisions, matched)
-    assignment, refused = cluster_groups(groups, accepted, constraints.must_link, constraints.cannot_link)
+    assignment, refused = cluster_groups(
+        groups,
+        accepted.join(undecided, on=["unique_id_l", "unique_id_r"], how="anti"),
+        constraints.must_link,
+        constraints.cannot_link,
+    )
+    namesakes = (
+        undecided.group_by("det_group_l", "det_group_r")
+        .agg(pl.col("match_probability").max())
+        .select("det_group_l", "det_group_r", "match_probability", pl.lit(NAMESAKE_REASON).alias("reason"))
+    )
+    refused = pl.concat([refused, namesakes.sort("det_group_l", "det_group_r")])
     clusters = matched.select("record_uid", "det_group").join(assignment, on="det_group")
     representative = record_profile.group_by("unique_id").agg(pl.col("record_uid").min())
     links = (
         scored.join(representative.rename({"unique_id": "unique_id_l", "record_uid": "record_uid_l"}), on="unique_id_l")
         .join(representative.rename({"unique_id": "unique_id_r", "record_uid": "record_uid_r"}), on="unique_id_r")
-        .with_columns((pl.col("match_probability") >= threshold).alias("accepted"))
+        .with_columns((adjusted >= threshold).alias("accepted"))
     )
     return LinkResult(
         clusters, links, refused, constraints.conflicts, _profile_counts(profile_rows), deterministic_links(matched)

@@ -16,7 +16,7 @@ import duckdb
 import polars as pl
 
 MODEL_PATH = Path(__file__).parent / "model" / "splink_model.json"
-MODEL_VERSION = "2026.11-6"
+MODEL_VERSION = "2026.12-1"
 PROBABILITY_FLOOR = 1e-4
 
 BLOCKING_RULES = [
@@ -33,6 +33,13 @@ BLOCKING_RULES = [
     # passport; either side.
     "l.given_wade_giles = r.given_pinyin AND r.spelt_wade_giles AND l.dob = r.dob",
     "l.given_pinyin = r.given_wade_giles AND l.spelt_wade_giles AND l.dob = r.dob",
+    # A Hong Kong, Macao or Taiwan resident's Hanzi name meets its Cantonese or Wade-Giles
+    # spelling, surname first or last, in the same birth month (the platform knows only the
+    # month); either side. The IS NOT NULL filters are pushed below the join: few profiles qualify.
+    "l.birth_month = r.birth_month AND l.regional_names IS NOT NULL AND r.latin_name_key IS NOT NULL "
+    "AND list_contains(l.regional_names, r.latin_name_key)",
+    "l.birth_month = r.birth_month AND r.regional_names IS NOT NULL AND l.latin_name_key IS NOT NULL "
+    "AND list_contains(r.regional_names, l.latin_name_key)",
     "l.mobile = r.mobile",
     "l.email = r.email",
     "l.passport_no = r.passport_no",
@@ -55,6 +62,11 @@ def _wade_giles_match(hanzi: str, latin: str) -> str:
         f"given_wade_giles_{hanzi} = given_pinyin_{latin} AND spelt_wade_giles_{latin} "
         f"AND list_has_any(surname_pinyin_candidates_{hanzi}, surname_pinyin_candidates_{latin})"
     )
+
+
+def _is_permit(side: str) -> str:
+    """SQL: the side's ID number is a residence permit's (address code 810000, 820000 or 830000)."""
+    return f"(left(id_prefix14_{side}, 6) IN ('810000', '820000', '830000'))"
 
 
 def _level(sql: str, label: str, **extra: Any) -> dict[str, Any]:
@@ -112,6 +124,20 @@ def comparisons() -> list[dict[str, Any]]:
                 f"({_wade_giles_match('l', 'r')}) OR ({_wade_giles_match('r', 'l')})",
                 "台湾护照（威妥玛）拼写与汉字姓名一致",
                 # Generated training data holds no such spellings: priors, kept fixed by training.
+                m_probability=0.005,
+                u_probability=1e-4,
+                fix_m_probability=True,
+                fix_u_probability=True,
+            ),
+            # A Hong Kong or Macao resident's documents spell the whole name in Cantonese
+            # (陈大文 CHAN TAI MAN, Macao 黄 VONG), a Taiwan resident's in Wade-Giles, surname
+            # first or last (HSINYI CHEN); `regional_names` is only set for groups that show such a
+            # resident (dedup.groups.region_hint). Generated training data holds too few such
+            # pairs outside a group: the Wade-Giles level's priors, kept fixed.
+            _level(
+                "list_contains(regional_names_l, latin_name_key_r) "
+                "OR list_contains(regional_names_r, latin_name_key_l)",
+                "港澳台证件拼写（粤语拼音、威妥玛）与汉字姓名一致",
                 m_probability=0.005,
                 u_probability=1e-4,
                 fix_m_probability=True,
@@ -177,7 +203,13 @@ def comparisons() -> list[dict[str, Any]]:
         "output_column_name": "id_number",
         "comparison_description": "身份证号：相同 → 前17位相同 → 一位之差 → 两个不同的有效号码 → 前14位相同",
         "comparison_levels": [
-            _level("id_prefix14_l IS NULL OR id_prefix14_r IS NULL", "身份证号缺失", is_null_level=True),
+            # A residence permit for Hong Kong, Macao and Taiwan residents (810000, 820000, 830000)
+            # and a citizen ID are different documents: their numbers differing says nothing.
+            _level(
+                f"id_prefix14_l IS NULL OR id_prefix14_r IS NULL OR {_is_permit('l')} <> {_is_permit('r')}",
+                "身份证号缺失或证件种类不同（居民身份证与港澳台居民居住证）",
+                is_null_level=True,
+            ),
             _level("id_number_l = id_number_r", "身份证号相同"),
             _level("id_shape_l = id_shape_r", "身份证号前17位相同"),
             _level("damerau_levenshtein(id_shape_l, id_shape_r) <= 1", "身份证号一位之差"),
@@ -190,11 +222,14 @@ def comparisons() -> list[dict[str, Any]]:
             _level("ELSE", "身份证号不同"),
         ],
     }
-    # A passport and a Taiwan or Hong Kong/Macao travel permit are different documents of one
-    # person: their numbers differing says nothing.
+    # A passport, a Taiwan and a Hong Kong/Macao travel permit, and passports of different
+    # issuers are different documents of one person: their numbers differing says nothing.
+    # Passports are renewed, so a person's older records carry the earlier number: two numbers
+    # of one issuer are weak evidence against a match (about 3 bits), not a veto. Generated
+    # training data has no renewals, so EM would make it one (-10.5): fixed priors.
     passport = {
         "output_column_name": "passport_no",
-        "comparison_description": "护照号、港澳台通行证号（只比较同一种证件）",
+        "comparison_description": "护照号、港澳台通行证号（只比较同一签发机关的同一种证件）",
         "comparison_levels": [
             _level(
                 "passport_no_l IS NULL OR passport_no_r IS NULL OR document_kind_l <> document_kind_r",
@@ -202,7 +237,14 @@ def comparisons() -> list[dict[str, Any]]:
                 is_null_level=True,
             ),
             _level("passport_no_l = passport_no_r", "相同", u_probability=1e-6),
-            _level("ELSE", "不同"),
+            _level(
+                "ELSE",
+                "号码不同（同一种证件，可能已换发）",
+                m_probability=0.1,
+                u_probability=0.9997,
+                fix_m_probability=True,
+                fix_u_probability=True,
+            ),
         ],
     }
     return [

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from dedup import standardise as std
+from dedup.standardise.version import standardise_version
 
 # Per source: canonical raw field -> bronze column (missing ones are null).
 RAW_FIELDS: dict[str, dict[str, str]] = {
@@ -111,8 +112,6 @@ RAW_COLUMNS = [
     "district_raw",
 ]
 
-# Bump when standardisation changes, so that unchanged raw rows are standardised again.
-STANDARDISE_VERSION = "2026.11-6"
 LINEAGE_COLUMNS = ["source", "record_key", "delivery_date", "file", "line_no"]
 
 SEX_CODES = {
@@ -163,7 +162,7 @@ def raw_records(bronze: dict[str, pl.DataFrame]) -> pl.DataFrame:
         return pl.DataFrame(schema=schema)
     return pl.concat(parts).with_columns(
         pl.concat_str(
-            [pl.lit(STANDARDISE_VERSION), *[pl.col(c).fill_null("\x00") for c in RAW_COLUMNS]], separator="\x1f"
+            [pl.lit(standardise_version()), *[pl.col(c).fill_null("\x00") for c in RAW_COLUMNS]], separator="\x1f"
         )
         .hash(seed=11)
         .alias("raw_hash")
@@ -218,6 +217,14 @@ def standardise_records(raw: pl.DataFrame) -> pl.DataFrame:
     institutions = std.standardise_institutions(raw["institution_raw"])
     countries = std.standardise_countries(raw["study_country_raw"]).alias("study_country")
     email = std.null_placeholders(raw["email_raw"]).str.to_lowercase().alias("email")
+    # A romanised name as written: the FX passport name, else a name typed in latin letters.
+    latin_text = pl.DataFrame(
+        {
+            "latin": std.null_placeholders(raw["name_latin_raw"]),
+            "typed": names["name_is_latin"],
+            "name": raw["name_raw"],
+        }
+    ).select(pl.coalesce("latin", pl.when("typed").then("name")))
     records = pl.concat(
         [
             raw,
@@ -253,6 +260,7 @@ def standardise_records(raw: pl.DataFrame) -> pl.DataFrame:
             institutions.select("institution_id"),
             countries.to_frame(),
             email.to_frame(),
+            std.romanised_name_keys(latin_text.to_series()).to_frame(),
         ],
         how="horizontal",
     )

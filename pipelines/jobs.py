@@ -1,10 +1,12 @@
-"""The nightly job, its 02:00 schedule and the new-delivery sensor."""
+"""The nightly job, its 02:00 schedule and the new-delivery sensor.
+
+The schedule and the sensor get the same `WarehouseResource` as the job's runs, so they look at
+the landing area and warehouse those runs will use.
+"""
 
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 from dagster import (
     AssetSelection,
@@ -20,6 +22,7 @@ from dagster import (
     sensor,
 )
 
+from pipelines.resources import WarehouseResource
 from sources.contract import load_contract
 from sources.deliveries import delivery_ids
 from warehouse.store.consumed import unconsumed
@@ -29,28 +32,27 @@ nightly_job = define_asset_job(
     "nightly",
     selection=AssetSelection.all(),
     executor_def=in_process_executor,
-    description="夜间全流程：采集七个来源 → 标准化 → 关联 → 稳定编号 → 校验并发布数仓。",
+    description="夜间全流程：采集各来源 → 标准化 → 关联 → 稳定编号 → 数仓与分析库 → 校验并发布。",
 )
 
 ACTIVE = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.STARTED]
-
-
-def _paths() -> tuple[Path, Path]:
-    return Path(os.environ["RETURNEES_LANDING"]), Path(os.environ["RETURNEES_WAREHOUSE"])
 
 
 def _run_in_progress(context: ScheduleEvaluationContext | SensorEvaluationContext) -> bool:
     return bool(context.instance.get_runs(RunsFilter(job_name="nightly", statuses=ACTIVE), limit=1))
 
 
+def _pending(warehouse: WarehouseResource) -> list[str]:
+    return unconsumed(delivery_ids(warehouse.landing(), load_contract()), warehouse.published())
+
+
 @schedule(job=nightly_job, cron_schedule="0 2 * * *", execution_timezone="Asia/Shanghai")
-def nightly_schedule(context: ScheduleEvaluationContext) -> RunRequest | SkipReason:
+def nightly_schedule(context: ScheduleEvaluationContext, warehouse: WarehouseResource) -> RunRequest | SkipReason:
     """02:00 Asia/Shanghai, unless the sensor already consumed tonight's deliveries."""
     if _run_in_progress(context):
         return SkipReason("已有夜间运行在进行中")
-    landing, published = _paths()
-    pending = unconsumed(delivery_ids(landing, load_contract()), published)
-    if not pending and published.is_file():
+    pending = _pending(warehouse)
+    if not pending and warehouse.published().is_file():
         return SkipReason("没有未处理的新交付")
     return RunRequest(
         run_key=f"schedule:{context.scheduled_execution_time:%Y-%m-%d}", tags={"deliveries": ",".join(pending)[:1000]}
@@ -58,10 +60,9 @@ def nightly_schedule(context: ScheduleEvaluationContext) -> RunRequest | SkipRea
 
 
 @sensor(job=nightly_job, minimum_interval_seconds=300)
-def new_delivery_sensor(context: SensorEvaluationContext) -> RunRequest | SkipReason:
+def new_delivery_sensor(context: SensorEvaluationContext, warehouse: WarehouseResource) -> RunRequest | SkipReason:
     """Start the job when a complete delivery lands that no run has consumed yet."""
-    landing, published = _paths()
-    pending = unconsumed(delivery_ids(landing, load_contract()), published)
+    pending = _pending(warehouse)
     requested = set(json.loads(context.cursor)) if context.cursor else set()
     new = [d for d in pending if d not in requested]
     if not new:

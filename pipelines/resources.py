@@ -1,4 +1,8 @@
-"""Configured resources: where the landing area and the warehouse are, and DuckDB's limits."""
+"""The run's resource: where the landing area and the warehouse are, and DuckDB's limits.
+
+It is made from one `Settings` object (warehouse/store/settings.py: flags over environment over
+the machine's defaults), however the run starts: `returnees run`, the schedule, the sensor or the UI.
+"""
 
 from __future__ import annotations
 
@@ -6,56 +10,83 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-from dagster import ConfigurableResource, EnvVar
+from dagster import ConfigurableResource, EnvVar, get_dagster_logger
 
+from warehouse.serve.analyst import analyst_path
 from warehouse.store.db import DuckDBSettings, connect
 from warehouse.store.publish import building_path
 from warehouse.store.run_log import record_stage
+from warehouse.store.settings import ENVIRONMENT, Settings
 
 
 @dataclass
 class Stage:
-    """A stage of the run: its connection to the building warehouse, and its seconds once done."""
+    """A stage of the run: its connection to the building warehouse, the counts it reports and its
+    seconds once done (both go to the run log)."""
 
     con: duckdb.DuckDBPyConnection
+    counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
 
 class WarehouseResource(ConfigurableResource):
     """The landing area read and the DuckDB warehouse built by a run.
 
-    A run builds into `<warehouse>.<run>.building` and publishes it over the warehouse file
-    only at the end, so readers never see a half-built warehouse. Unless `full_refresh` is
-    set, a run takes over from the published warehouse what did not change (see
-    warehouse/store/previous.py).
+    A run builds into `<warehouse>.<run>.building` (and the analyst file into
+    `analyst.duckdb.<run>.building`) and publishes both only at the end, so readers never see a
+    half-built warehouse. Unless `full_refresh` is set, a run takes over from the published
+    warehouse what did not change (see warehouse/store/previous.py).
     """
 
     landing_dir: str
     warehouse_path: str
-    memory_limit: str = "4GB"
-    threads: int = 2
+    memory_limit: str
+    threads: int
+    temp_directory: str = ""  # default: `.duckdb_tmp` beside the warehouse
     echo: bool = False
     full_refresh: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings, echo: bool = False) -> WarehouseResource:
+        """The resource for `settings`; paths not set there are read from the environment when a run starts."""
+        return cls(
+            landing_dir=str(settings.landing) if settings.landing else EnvVar(ENVIRONMENT["landing"]),
+            warehouse_path=str(settings.warehouse) if settings.warehouse else EnvVar(ENVIRONMENT["warehouse"]),
+            memory_limit=settings.memory_limit,
+            threads=settings.threads,
+            temp_directory=str(settings.temp_directory or ""),
+            echo=echo,
+            full_refresh=settings.full_refresh,
+        )
 
     def landing(self) -> Path:
         """The landing area root."""
         return Path(self.landing_dir)
 
     def published(self) -> Path:
-        """The published warehouse file."""
+        """The published warehouse file (restricted: personal data)."""
         return Path(self.warehouse_path)
 
+    def published_analyst(self) -> Path:
+        """The published analyst file beside it."""
+        return analyst_path(self.published())
+
     def building(self, run_id: str) -> Path:
-        """The file this run builds into."""
+        """The file this run builds the warehouse into."""
         return building_path(self.published(), run_id)
+
+    def building_analyst(self, run_id: str) -> Path:
+        """The file this run builds the analyst file into."""
+        return building_path(self.published_analyst(), run_id)
 
     def duckdb_settings(self) -> DuckDBSettings:
         """Memory, threads and spill directory for every DuckDB connection of the run."""
-        return DuckDBSettings(self.memory_limit, self.threads, str(self.published().parent / ".duckdb_tmp"))
+        temp = self.temp_directory or str(self.published().parent / ".duckdb_tmp")
+        return DuckDBSettings(self.memory_limit, self.threads, temp)
 
     @contextmanager
     def connect(self, run_id: str) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -79,17 +110,10 @@ class WarehouseResource(ConfigurableResource):
             current = Stage(con)
             yield current
             current.seconds = time.perf_counter() - started
-            record_stage(con, run_id, name, current.seconds)
+            record_stage(con, run_id, name, current.seconds, **current.counts)
 
     def report(self, message: str) -> None:
-        """Print a progress line for the operator when running from the CLI."""
+        """Log a progress line through Dagster's logger; also print it for the operator of `returnees run`."""
+        get_dagster_logger().info(message)
         if self.echo:
             print(message, file=sys.stderr, flush=True)
-
-
-def default_warehouse() -> WarehouseResource:
-    """The resource as the schedule and sensor use it: paths from the environment."""
-    return WarehouseResource(
-        landing_dir=EnvVar("RETURNEES_LANDING"),
-        warehouse_path=EnvVar("RETURNEES_WAREHOUSE"),
-    )

@@ -328,11 +328,17 @@ def gate_source(
     load: SourceLoad,
     run_id: str,
     config: QualityConfig | None = None,
+    reuse_results: bool = True,
 ) -> GatedSource:
-    """Apply the quality gate to a freshly loaded source (see module docstring)."""
+    """Apply the quality gate to a freshly loaded source (see module docstring). Without
+    `reuse_results` (`returnees run --full`) every delivery is validated again."""
     attach_previous(con, published)
     ctx = _Context(spec, config or default_config(), run_id, previous_file_rows(con, spec.name))
-    previous = previous_results(con, spec.name)
+    previous = (
+        previous_results(con, spec.name)
+        if reuse_results
+        else (pl.DataFrame(schema=RESULT_SCHEMA), pl.DataFrame(schema=VALIDATION_SCHEMA))
+    )
     manifests = _manifests(landing, spec)
     try:
         load, checked, rejected = _check_deliveries(ctx, landing, load, manifests, previous)
@@ -367,9 +373,15 @@ def gate_source(
 
 
 def apply_quality_gate(
-    con: duckdb.DuckDBPyConnection, landing: Path, published: Path, spec: SourceSpec, load: SourceLoad, run_id: str
+    con: duckdb.DuckDBPyConnection,
+    landing: Path,
+    published: Path,
+    spec: SourceSpec,
+    load: SourceLoad,
+    run_id: str,
+    reuse_results: bool = True,
 ) -> SourceLoad:
     """Gate a freshly loaded source and record the results in this build; return the gated source."""
-    gated = gate_source(con, landing, published, spec, load, run_id)
+    gated = gate_source(con, landing, published, spec, load, run_id, reuse_results=reuse_results)
     replace_results(con, SCOPE, spec.name, gated.results, gated.validations, gated.timings)
     return gated.load

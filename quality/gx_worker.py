@@ -226,4 +226,7 @@ def _serve(requests: Connection, replies: Connection) -> None:
 
 
 if __name__ == "__main__":
+    # GE probes for every optional backend at import; with pyspark installed (for Splink on Spark)
+    # that import costs seconds and warns about pandas. This process validates pandas frames only.
+    sys.modules["pyspark"] = None  # type: ignore[assignment]
     _serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False))

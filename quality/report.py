@@ -91,6 +91,33 @@ def _warehouse_section(results: pl.DataFrame) -> list[str]:
     return lines
 
 
+def _privacy_section(results: pl.DataFrame) -> list[str]:
+    rows = results.filter(pl.col("scope") == "privacy")
+    if rows.is_empty():
+        return ["五、分析库隐私扫描", "本次运行没有执行隐私扫描（运行在此之前已停止）。"]
+    lines = ["五、分析库隐私扫描"]
+    for row in rows.iter_rows(named=True):
+        if row["success"]:
+            lines.append(f"  [通过] {row['title']}")
+            continue
+        lines.append(f"  [未通过，本次不发布] 发现 {row['unexpected_count']} 处：")
+        for item in json.loads(row["sample"] or "[]"):
+            lines.append(f"      {item['表']}.{item['列']}  {item['类别']}  {item['样例']}（共 {item['个数']} 个）")
+    return lines
+
+
+def _unpublished_privacy(build: Path) -> list[str]:
+    """The privacy findings of an unpublished build (a run the scan stopped), if it has any."""
+    try:
+        with connect(build, read_only=True) as con:
+            if not table_exists(con, "quality_results"):
+                return []
+            results = query(con, "SELECT * FROM quality_results WHERE scope = 'privacy' AND NOT success")
+    except duckdb.Error:
+        return []  # still being written by a running run
+    return _privacy_section(results)[1:] if not results.is_empty() else []
+
+
 def _timing_line(con: duckdb.DuckDBPyConnection) -> str:
     if not table_exists(con, "quality_timings"):
         return ""
@@ -123,10 +150,13 @@ def quality_report(warehouse: Path) -> str:
         lines.append(f"Data Docs（最近一次运行）：{docs}")
     for build in _newer_builds(warehouse):
         lines.append(f"注意：有更新的未发布构建 {build}（运行失败、被阻断或仍在进行），可用 --warehouse 指定它查看。")
+        if findings := _unpublished_privacy(build):
+            lines += ["  该次运行的分析库隐私扫描未通过，因此没有发布：", *findings]
     lines += ["", *_delivery_section(results, run_id), "", "二、拒收的交付"]
     lines += [f"  {s} {d}：{r}" for s, d, r in rejected.iter_rows()] or ["  无"]
     lines += ["", *_warehouse_section(results), "", "四、隔离区（按来源和原因）"]
     lines += [f"  {s:<18} {n:>8}  {r}" for s, r, n in held.iter_rows()] or ["  隔离区为空"]
+    lines += ["", *_privacy_section(results)]
     if timing:
         lines += ["", timing]
     return "\n".join(lines)

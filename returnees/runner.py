@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,6 +12,8 @@ import polars as pl
 
 if TYPE_CHECKING:
     from dagster import DagsterEvent
+
+    from warehouse.store.settings import Settings
 
 UNCHANGED = "已发布的数仓保持不变"
 
@@ -23,8 +26,22 @@ def _first_line(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
+def _failed_blocking_check(events: Sequence[DagsterEvent]) -> str | None:
+    """`check: what it found` of the first blocking check that failed, if one did."""
+    for event in events:
+        if event.event_type_value != "ASSET_CHECK_EVALUATION":
+            continue
+        evaluation = event.asset_check_evaluation_data
+        if not evaluation.passed and evaluation.blocking:
+            return f"{evaluation.check_name}: {_first_line(evaluation.description or '检查未通过')}"
+    return None
+
+
 def failure_reason(events: Sequence[DagsterEvent]) -> str:
-    """One line for the operator: the first failed step and what went wrong in it."""
+    """One line for the operator: the blocking check that failed and what it found, or else the
+    first failed step and what went wrong in it."""
+    if check := _failed_blocking_check(events):
+        return check
     for event in events:
         if not event.is_step_failure or event.step_failure_data is None:
             continue
@@ -43,8 +60,18 @@ def failure_reason(events: Sequence[DagsterEvent]) -> str:
     return _first_line(run_failure.message or "") if run_failure is not None else "作业失败"
 
 
-def run_nightly(landing: Path, warehouse: Path, memory_limit: str = "4GB", threads: int = 2, full: bool = False) -> str:
+def run_nightly(
+    landing: Path,
+    warehouse: Path,
+    *,
+    memory_limit: str | None = None,
+    threads: int | None = None,
+    full: bool = False,
+) -> str:
     """Execute the `nightly` job headless; return a summary, raise RunFailed on failure.
+
+    Limits left as None come from the environment or the machine (warehouse/store/settings.py),
+    as for scheduled runs.
 
     Holds the warehouse's run lock for the whole run, taken before the heavy imports so a
     second run is refused at once, and reads the summary before letting go of it. The Great
@@ -54,31 +81,31 @@ def run_nightly(landing: Path, warehouse: Path, memory_limit: str = "4GB", threa
         raise RunFailed(f"落地区不存在：{landing}")
     from quality.gx_worker import prestart
     from warehouse.store.publish import RunLocked, run_lock
+    from warehouse.store.settings import load_settings
+
+    flags = {"landing": landing, "warehouse": warehouse, "memory_limit": memory_limit, "threads": threads}
+    settings = load_settings({**flags, "full_refresh": full})
 
     started = time.perf_counter()
     try:
         with run_lock(warehouse):
             prestart()  # Great Expectations imports in its worker while Dagster starts up here
-            return _execute(landing, warehouse, memory_limit, threads, full, started)
+            return _execute(settings, started)
     except RunLocked as exc:
         raise RunFailed(str(exc)) from None
 
 
-def _execute(landing: Path, warehouse: Path, memory_limit: str, threads: int, full: bool, started: float) -> str:
+def _execute(settings: Settings, started: float) -> str:
     import duckdb
     from dagster import DagsterError, DagsterInstance
 
     from pipelines.definitions import defs
     from pipelines.resources import WarehouseResource
 
-    resource = WarehouseResource(
-        landing_dir=str(landing),
-        warehouse_path=str(warehouse),
-        memory_limit=memory_limit,
-        threads=threads,
-        echo=True,
-        full_refresh=full,
-    )
+    resource = WarehouseResource.from_settings(settings, echo=True)
+    # Progress lines reach the operator once, from the resource; Dagster's own logger keeps them in
+    # the run's event log instead of passing them up to the root logger's stderr handler as well.
+    logging.getLogger("dagster").propagate = False
     try:
         with DagsterInstance.ephemeral() as instance:
             result = defs.resolve_job_def("nightly").execute_in_process(
@@ -89,7 +116,8 @@ def _execute(landing: Path, warehouse: Path, memory_limit: str, threads: int, fu
             )
         if not result.success:
             raise RunFailed(f"{failure_reason(result.all_events)}；{UNCHANGED}")
-        return summarize(warehouse, time.perf_counter() - started)
+        assert settings.warehouse is not None
+        return summarize(settings.warehouse, time.perf_counter() - started)
     except (DagsterError, duckdb.Error, OSError) as exc:
         raise RunFailed(f"{type(exc).__name__}: {_first_line(str(exc))}") from exc
 

@@ -19,13 +19,13 @@ from dedup.link import MATCH_THRESHOLD
 from dedup.records import raw_records, standardise_records
 from sources.contract import load_contract
 from sources.ingest import load_source
-from warehouse.store.db import DEFAULT_SETTINGS, DuckDBSettings, connect
+from warehouse.store.db import DuckDBSettings, connect
 
 
 def train_model(
     landing: Path,
     out: Path = model.MODEL_PATH,
-    settings: DuckDBSettings = DEFAULT_SETTINGS,
+    settings: DuckDBSettings | None = None,
     decisions: pl.DataFrame | None = None,
 ) -> Agreement | None:
     """Ingest and standardise `landing` in memory, train (learning from `decisions`, the active steward

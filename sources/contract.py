@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -79,7 +80,7 @@ class SourceSpec:
         return next((f for f in self.files if f.matches(file_name)), None)
 
 
-def _columns(entries: list[dict]) -> tuple[Column, ...]:
+def _columns(entries: list[dict[str, Any]]) -> tuple[Column, ...]:
     return tuple(
         Column(
             header=str(e["header"]),
@@ -92,7 +93,7 @@ def _columns(entries: list[dict]) -> tuple[Column, ...]:
     )
 
 
-def _file_spec(entry: dict, record_key: list[str], columns: list[dict]) -> FileSpec:
+def _file_spec(entry: dict[str, Any], record_key: list[str], columns: list[dict[str, Any]]) -> FileSpec:
     return FileSpec(
         name=entry["name"],
         format=entry["format"],

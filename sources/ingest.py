@@ -19,14 +19,16 @@ from sources.deliveries import Delivery, ManifestError, UnreadableDelivery, chec
 from sources.readers import QUARANTINE_SCHEMA, FileRead, StructuralError, read_file
 
 LINEAGE = ["source", "delivery_date", "file", "line_no", "record_key"]
-QUARANTINE_COLUMNS = {
-    "source": pl.Utf8,
-    "delivery_date": pl.Utf8,
-    "file": pl.Utf8,
-    "line_no": pl.Int64,
-    "raw": pl.Utf8,
-    "reason": pl.Utf8,
-}
+QUARANTINE_COLUMNS = pl.Schema(
+    {
+        "source": pl.Utf8,
+        "delivery_date": pl.Utf8,
+        "file": pl.Utf8,
+        "line_no": pl.Int64,
+        "raw": pl.Utf8,
+        "reason": pl.Utf8,
+    }
+)
 
 
 class DeliveryStatus(StrEnum):
@@ -149,7 +151,12 @@ def load_source(landing: Path, spec: SourceSpec) -> SourceLoad:
     return _assemble(spec, chosen, outcomes, warnings)
 
 
-def _assemble(spec: SourceSpec, chosen: dict, outcomes: list[DeliveryOutcome], warnings: list[str]) -> SourceLoad:
+def _assemble(
+    spec: SourceSpec,
+    chosen: dict[str, tuple[Delivery, tuple[FileSpec, pl.DataFrame, pl.DataFrame, int]]],
+    outcomes: list[DeliveryOutcome],
+    warnings: list[str],
+) -> SourceLoad:
     bronze_parts: dict[str, list[pl.DataFrame]] = {}
     quarantine_parts: list[pl.DataFrame] = []
     counts = []

@@ -41,7 +41,7 @@ MAX_UNDECODABLE_CHAR_SHARE = 1 / 20
 # Encodings tried, for the rejection message only, when a file does not read as its contract says.
 KNOWN_ENCODINGS = ("utf-8", "gbk")
 
-QUARANTINE_SCHEMA = {"line_no": pl.Int64, "raw": pl.Utf8, "reason": pl.Utf8}
+QUARANTINE_SCHEMA = pl.Schema({"line_no": pl.Int64(), "raw": pl.Utf8(), "reason": pl.Utf8()})
 
 # Bytes the contract encoding cannot decode are kept as lone surrogates (`surrogateescape`).
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
@@ -333,7 +333,7 @@ def _json_text(value: object) -> str | None:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _parse_json_line(line: str) -> dict | str:
+def _parse_json_line(line: str) -> dict[str, object] | str:
     """The line's object, or the reason it cannot be used."""
     if _UNDECODABLE.search(line):
         return "含有无法按 utf-8 解码的字节"
@@ -408,15 +408,16 @@ def _as_excel_shows(text: pl.Series, number: pl.Series, numeric_cell: pl.Series)
 def _read_xlsx(data: bytes, spec: FileSpec, name: str) -> FileRead:
     import fastexcel
 
+    sheet = spec.sheet or "Sheet1"  # the contract names the sheet of every workbook
     try:
         workbook = fastexcel.read_excel(data)
-        as_text = workbook.load_sheet_by_name(spec.sheet, dtypes="string").to_polars()
-        as_number = workbook.load_sheet_by_name(spec.sheet, dtypes="float").to_polars()
+        as_text = workbook.load_sheet_by_name(sheet, dtypes="string").to_polars()
+        as_number = workbook.load_sheet_by_name(sheet, dtypes="float").to_polars()
         # Read as booleans, number cells are non-null and text cells null: the cell type.
-        numeric_cells = workbook.load_sheet_by_name(spec.sheet, dtypes="boolean").to_polars()
+        numeric_cells = workbook.load_sheet_by_name(sheet, dtypes="boolean").to_polars()
     except fastexcel.FastExcelError as exc:
         first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise StructuralError(f"{name}: 不是可读的 xlsx 工作簿或缺少工作表 {spec.sheet} ({first_line})") from exc
+        raise StructuralError(f"{name}: 不是可读的 xlsx 工作簿或缺少工作表 {sheet} ({first_line})") from exc
     if not as_text.columns:
         raise StructuralError(f"{name}: 工作表 {spec.sheet} 为空，没有表头")
     positions, warnings = _map_header(as_text.columns, spec, name)

@@ -31,6 +31,20 @@ def strangers() -> list[dict]:
     ]
 
 
+def crowd(n: int) -> list[dict]:
+    """`n` public-institution staff with distinct names: term frequencies as in a real population."""
+    chars = "子涵梓萱浩然雨泽思远嘉怡俊杰欣妍宇轩佳琪明华国强丽娟秀英志伟建军春梅海燕玉兰桂芳文彬晓东红霞永刚振宇德胜"
+    surnames = "李王刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁"
+    return [
+        {
+            "staff_no": f"S{i:05d}",
+            "name": surnames[i % 20] + chars[(i // 20) % len(chars)] + chars[i // (20 * len(chars))],
+            "sex": "女",
+        }
+        for i in range(n)
+    ]
+
+
 def standardised_records(rows: dict[str, list[dict]]) -> pl.DataFrame:
     """Standardised records of bronze rows given by source (person files only, fields by name)."""
     bronze = {}

@@ -33,3 +33,18 @@ def test_steward_constraints() -> None:
     cluster = dict(assignment.iter_rows())
     assert cluster[1] == cluster[2] != cluster[0]
     assert refused["reason"].to_list() == ["数据管理员已判定为不同人"]
+
+
+def test_a_citizen_id_and_a_residence_permit_are_no_contradiction() -> None:
+    # 0 holds a citizen ID, 1 a residence permit, 2 another residence permit: only 1 and 2 clash.
+    groups = _groups(
+        {
+            0: ["RIC:440300199005172011"],
+            1: ["RESIDENCE_PERMIT:810000199005172018"],
+            2: ["RESIDENCE_PERMIT:810000199005172026"],
+        }
+    )
+    assignment, refused = cluster_groups(groups, _links([(0, 1, 0.99), (0, 2, 0.95)]))
+    cluster = dict(assignment.iter_rows())
+    assert cluster[0] == cluster[1] != cluster[2]
+    assert refused.height == 1

@@ -155,7 +155,8 @@ def test_forged_or_expired_cookie_is_anonymous(client: TestClient) -> None:
 def test_passwords_are_salted_scrypt_hashes(warehouse: Path) -> None:
     rows = _sql(DecisionStore(warehouse).path, "SELECT username, password_hash, salt, role FROM console_users")
     assert {r[0] for r in rows} == {STEWARD[0], VIEWER[0]}
-    assert all(STEWARD[1] not in r[1] and len(r[1]) == 64 and len(r[2]) == 32 for r in rows)
+    assert all(STEWARD[1] not in r[1] and re.fullmatch(r"scrypt\$16384\$8\$5\$[0-9a-f]{64}", r[1]) for r in rows)
+    assert all(len(r[2]) == 32 for r in rows)
     assert len({r[2] for r in rows}) == 2
     assert authenticate(DecisionStore(warehouse), *STEWARD) is not None
     assert authenticate(DecisionStore(warehouse), STEWARD[0], VIEWER[1]) is None
@@ -423,16 +424,17 @@ def test_person_page_shows_records_side_by_side_with_raw_values_and_explanations
 
 
 def test_unknown_person_is_not_found_and_search_finds_persons(client: TestClient, warehouse: Path) -> None:
-    _login(client, VIEWER)
+    token = _login(client, VIEWER)
     assert client.get("/persons/P9999999999").status_code == 404
     person, uid, name = _sql(
         warehouse,
         "SELECT p.person_id, r.record_key, r.name FROM person_registry p JOIN records r USING (record_uid) "
         "WHERE r.name IS NOT NULL ORDER BY 1 LIMIT 1",
     )[0]
-    assert client.get(f"/search?q={person}").headers["location"] == f"/persons/{person}"
-    assert person in client.get("/search", params={"q": name}).text
-    assert person in client.get("/search", params={"q": uid}).text
+    assert client.post("/search", data={"q": person, "csrf_token": token}).headers["location"] == f"/persons/{person}"
+    assert person in client.post("/search", data={"q": name, "csrf_token": token}).text
+    assert person in client.post("/search", data={"q": uid, "csrf_token": token}).text
+    assert client.post("/search", data={"q": name, "csrf_token": "forged"}).status_code == 403
 
 
 # --- command line ---------------------------------------------------------------------------
@@ -449,13 +451,18 @@ def test_users_add_reads_the_password_from_stdin(
         args = ["users", "add", "--warehouse", str(copy), "--username", username, "--role", role, "--password-stdin"]
         return main(args)
 
-    assert add("carol", "viewer", "carol-pass-1") == 0
+    assert add("carol", "viewer", "amber-kite-harbour") == 0
     assert "已添加用户 carol" in capsys.readouterr().out
-    assert authenticate(DecisionStore(copy), "carol", "carol-pass-1") is not None
-    assert add("carol", "viewer", "carol-pass-1") == 1
+    assert authenticate(DecisionStore(copy), "carol", "amber-kite-harbour") is not None
+    assert add("carol", "viewer", "amber-kite-harbour") == 1
     assert "已存在" in capsys.readouterr().err
     assert add("dave", "steward", "short") == 1
-    assert "至少" in capsys.readouterr().err
+    assert "至少 12 个字符" in capsys.readouterr().err
+    assert add("erin", "admin", "password1234") == 1
+    assert "常见密码" in capsys.readouterr().err
+    assert add("erin", "admin", "erin-is-the-admin") == 1
+    assert "用户名" in capsys.readouterr().err
+    assert add("erin", "admin", "slate-river-otter") == 0
 
 
 def test_console_refuses_to_start_without_a_secret(

@@ -53,6 +53,13 @@ def test_run_succeeds_and_reports_stages(first_run: tuple[Path, subprocess.Compl
     assert "人员数" in result.stdout
 
 
+def test_score_reads_the_published_warehouse(generated: Path, first_run: tuple[Path, object]) -> None:
+    warehouse, _ = first_run
+    result = _cli("score", "--truth", str(generated / "truth.csv"), "--warehouse", str(warehouse))
+    assert result.returncode == 0, result.stderr
+    assert "成对指标" in result.stdout and "B-cubed" in result.stdout and "主要错误类别" in result.stdout
+
+
 def test_every_record_resolved_or_quarantined(generated: Path, first_run: tuple[Path, object]) -> None:
     warehouse, _ = first_run
     truth = pl.read_csv(generated / "truth.csv", infer_schema=False)

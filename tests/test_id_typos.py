@@ -1,4 +1,5 @@
-"""Two valid citizen IDs one typo apart: one person when the name is the same, twins otherwise.
+"""Two valid citizen IDs one typo apart: one person when the name and something personal agree,
+twins or namesakes otherwise.
 
 Records go through the real standardisation and the saved Splink model.
 """
@@ -32,18 +33,37 @@ def _linked(rows: dict[str, list[dict]]) -> tuple[pl.DataFrame, dict[str, int]]:
     return records, dict(result.clusters.select("record_uid", "cluster").iter_rows())
 
 
-def test_a_valid_id_with_a_typo_stays_with_its_person() -> None:
-    survey = {
-        "survey_id": "DC1",
+def _survey(key: str, id_number: str, mobile: str) -> dict:
+    return {
+        "survey_id": key,
         "name": "郭锋辉",
         "id_type": "居民身份证",
-        "id_number": TYPO_ID,
-        "mobile": "13812345678",
+        "id_number": id_number,
+        "mobile": mobile,
         "birth_date": "1986-11-21",
     }
+
+
+def _platform(id_number: str, mobile: str) -> dict:
+    return {"user_id": "U1", "name": "郭锋辉", "id_type": "居民身份证", "id_number": id_number, "mobile": mobile}
+
+
+def test_a_valid_id_with_a_typo_stays_with_its_person() -> None:
     hr = {"staff_no": "P001", "name": "郭锋辉", "id_number": TRUE_ID, "birth_date": "19861121", "sex": "男"}
-    records, cluster = _linked({"pi_hr": [hr, *strangers()], "survey": [survey]})
+    platform = _platform(TRUE_ID, "13812345678")
+    rows = {"pi_hr": [hr, *strangers()], "prof_tech": [platform], "survey": [_survey("DC1", TYPO_ID, "13812345678")]}
+    records, cluster = _linked(rows)
     assert cluster[uid(records, "pi_hr", "P001")] == cluster[uid(records, "survey", "DC1")]
+
+
+def test_namesakes_with_ids_one_digit_apart_stay_apart_when_nothing_else_agrees() -> None:
+    # Born the same day in the same county under the same name: the IDs differ in one digit, the
+    # mobiles differ, nothing personal agrees.
+    hr = {"staff_no": "P001", "name": "郭锋辉", "id_number": TRUE_ID, "birth_date": "19861121", "sex": "男"}
+    platform = _platform(TRUE_ID, "13812345678")
+    rows = {"pi_hr": [hr, *strangers()], "prof_tech": [platform], "survey": [_survey("DC1", TYPO_ID, "13987654321")]}
+    records, cluster = _linked(rows)
+    assert cluster[uid(records, "pi_hr", "P001")] != cluster[uid(records, "survey", "DC1")]
 
 
 def test_twins_with_alike_names_and_adjacent_ids_stay_apart() -> None:

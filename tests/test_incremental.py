@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -94,7 +95,9 @@ def test_the_run_log_times_every_stage(nights: dict[str, Path]) -> None:
         "person_conflicts",
         "person_profile",
         "policy_push",
-        "analyst_schema",
+        "policy_push_events",
+        "analyst_file",
+        "analyst_file_masked",
         "analyst_exports",
     ]
     assert sorted(seconds) == sorted(expected)
@@ -154,3 +157,41 @@ def test_vanished_source_stops_the_run(nights: dict[str, Path], tmp_path: Path) 
     assert result.returncode != 0
     assert "archives" in result.stderr and "未挂载" in result.stderr
     assert warehouse.read_bytes() == before
+
+
+def test_a_changed_standardiser_restandardises_without_a_hand_bump(nights: dict[str, Path], tmp_path: Path) -> None:
+    """The night after a standardiser changed (here: how 男 is coded), every unchanged raw row is
+    standardised again: the version is a fingerprint of the code, not a constant to bump."""
+    root = Path(__file__).resolve().parents[1]
+    code = tmp_path / "code"
+    shutil.copytree(root / "dedup", code / "dedup", ignore=shutil.ignore_patterns("__pycache__"))
+    records_py = code / "dedup" / "records.py"
+    source = records_py.read_text(encoding="utf-8")
+    assert '"男": "M",' in source
+    records_py.write_text(source.replace('"男": "M",', '"男": "M",  # a reviewed mapping\n    "男士": "M",'), "utf-8")
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copy(nights["second"], warehouse)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "returnees.cli",
+            "run",
+            "--landing",
+            str(nights["out"] / "landing"),
+            "--warehouse",
+            str(warehouse),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": f"{code}{os.pathsep}{root}"},
+    )
+    assert result.returncode == 0, result.stderr
+    last = _table(warehouse, "SELECT * FROM run_log ORDER BY finished_at DESC LIMIT 1").row(0, named=True)
+    assert last["records_added"] == 0 and last["records_withdrawn"] == 0
+    assert last["records_changed"] == last["records_total"]  # all standardised again
+    unchanged_code = _run(nights["out"] / "landing", warehouse)  # back to the repository's code: again all
+    assert "沿用 0" in unchanged_code

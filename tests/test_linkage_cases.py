@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import duckdb
 import polars as pl
-from records_helpers import standardised_records, strangers, uid
+from records_helpers import crowd, standardised_records, strangers, uid
 
 from console.explain import comparison_weights, level_label
 from dedup.groups import with_matching_fields
@@ -99,33 +99,19 @@ def test_a_nine_digit_passport_joins_its_rows_whatever_the_name_order() -> None:
     assert records.filter(pl.col("source") == "fx_accounts")["passport_no"].to_list() == ["373929316"] * 2
 
 
-def _crowd(n: int) -> list[dict]:
-    """`n` public-institution staff with distinct names: term frequencies as in a real population."""
-    chars = "子涵梓萱浩然雨泽思远嘉怡俊杰欣妍宇轩佳琪明华国强丽娟秀英志伟建军春梅海燕玉兰桂芳文彬晓东红霞永刚振宇德胜"
-    surnames = "李王刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁"
-    return [
-        {
-            "staff_no": f"S{i:05d}",
-            "name": surnames[i % 20] + chars[(i // 20) % len(chars)] + chars[i // (20 * len(chars))],
-            "sex": "女",
-        }
-        for i in range(n)
-    ]
-
-
 def test_a_passport_name_written_surname_last_links_when_both_words_could_be_surnames() -> None:
     # TAO LIN: 陶 and 林 are both surnames, so the parser reads TAO as the surname; the sorted
     # syllables still meet 林涛's, and an exact birth date and sex carry the link.
     si = _si("500112200002060775", "林涛", "2000-02-06")
     fx = _fx("T1", "TAO LIN", "EH1170456", "2000-02-06")
-    records, cluster = _clusters({"social_insurance": [si], "fx_accounts": [fx], "pi_hr": _crowd(10000)})
+    records, cluster = _clusters({"social_insurance": [si], "fx_accounts": [fx], "pi_hr": crowd(10000)})
     assert records.filter(pl.col("source") == "fx_accounts")["surname_pinyin"].to_list() == ["TAO"]
     assert cluster[uid(records, "fx_accounts", "T1")] == cluster[uid(records, "social_insurance", "1000001")]
 
 
 def test_two_hanzi_names_in_swapped_order_stay_apart() -> None:
     one, two = _archive("A1", "王丽"), _archive("A2", "李旺")
-    records, cluster = _clusters({"archives": [one, two], "pi_hr": _crowd(10000)})
+    records, cluster = _clusters({"archives": [one, two], "pi_hr": crowd(10000)})
     assert cluster[uid(records, "archives", "A1")] != cluster[uid(records, "archives", "A2")]
 
 
@@ -133,7 +119,7 @@ def test_a_mainland_pinyin_name_is_not_read_as_wade_giles() -> None:
     # 军 is CHUN in Wade-Giles, but WANG CHUN on a mainland passport is 王春.
     archive = _archive("A1", "王军")
     fx = _fx("T1", "WANG CHUN", "E12345678", "1990-05-17")
-    records, cluster = _clusters({"archives": [archive], "fx_accounts": [fx], "pi_hr": _crowd(10000)})
+    records, cluster = _clusters({"archives": [archive], "fx_accounts": [fx], "pi_hr": crowd(10000)})
     matched = with_matching_fields(records)
     assert matched.filter(pl.col("source") == "fx_accounts")["spelt_wade_giles"].to_list() == [False]
     assert cluster[uid(records, "archives", "A1")] != cluster[uid(records, "fx_accounts", "T1")]
@@ -151,7 +137,7 @@ def test_a_month_only_birth_date_agrees_with_a_day_in_that_month() -> None:
         "mobile": "18648870062",
     }
     si = _si("500108199806164190", "刘昊力", "1998-06-16", "男性")  # spelt out: still male
-    records, cluster = _clusters({"prof_tech": [platform], "social_insurance": [si], "pi_hr": _crowd(10000)})
+    records, cluster = _clusters({"prof_tech": [platform], "social_insurance": [si], "pi_hr": crowd(10000)})
     assert records.filter(pl.col("source") == "social_insurance")["sex"].to_list() == ["M"]
     assert cluster[uid(records, "prof_tech", "U1")] == cluster[uid(records, "social_insurance", "1000001")]
 

@@ -185,6 +185,18 @@ def test_row_count_collapse_rejects_delivery_and_previous_results_are_reused(lan
     assert "gx" not in again.timings["step"].to_list()  # nothing new: GE did not run at all
     assert {o.delivery_date: o.status for o in again.load.outcomes}["2099-01-01"] == "rejected"
     assert again.load.bronze["archives"].height == kept
+    with duckdb.connect(str(tmp_path / "build-4.duckdb")) as con:
+        full = gate_source(
+            con,
+            landing,
+            second,
+            CONTRACT["archives"],
+            load_source(landing, CONTRACT["archives"]),
+            "run-4",
+            reuse_results=False,
+        )
+    assert "gx" in full.timings["step"].to_list()  # --full: every delivery validated again
+    assert set(full.results["validated_run_id"].to_list()) == {"run-4"}
 
 
 def test_warehouse_suites_catch_a_broken_build(tmp_path: Path) -> None:

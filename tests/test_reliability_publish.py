@@ -13,6 +13,8 @@ import duckdb
 import pytest
 
 from warehouse.store.publish import (
+    REQUIRED_TABLES,
+    Build,
     PublishError,
     RunLocked,
     building_path,
@@ -106,7 +108,7 @@ def test_only_other_runs_building_files_are_removed(tmp_path: Path) -> None:
     ]
     for name in names:
         (tmp_path / name).write_bytes(b"x")
-    removed = remove_stale_builds(warehouse, keep=own)
+    removed = remove_stale_builds([warehouse], keep=[own])
     assert removed == ["w.duckdb.aaaa1111.building", "w.duckdb.aaaa1111.building.wal"]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[2:])
 
@@ -118,7 +120,7 @@ def test_publish_swaps_atomically_while_a_reader_keeps_its_view(tmp_path: Path) 
     _build(building, ["P1", "P2", "P3"])
     reader = duckdb.connect(str(published), read_only=True)
     try:
-        publish(building, published)
+        publish([Build(building, published, 0o600, REQUIRED_TABLES)])
         assert _persons(reader) == ["P1", "P2"]  # the old file, consistent, until the reader closes
     finally:
         reader.close()
@@ -135,7 +137,7 @@ def test_an_incomplete_build_is_never_published(tmp_path: Path) -> None:
     with duckdb.connect(str(building)) as con:
         con.execute("CREATE TABLE deliveries (source VARCHAR)")
     with pytest.raises(PublishError, match="person_xref"):
-        publish(building, published)
+        publish([Build(building, published, 0o600, REQUIRED_TABLES)])
     assert published.read_bytes() == before
     assert building.exists()
 
@@ -146,7 +148,7 @@ def test_a_stale_wal_of_the_published_file_never_meets_the_new_file(tmp_path: Pa
     Path(f"{published}.wal").write_bytes(b"left by a crashed writer")
     building = building_path(published, "run00003")
     _build(building, ["P9"])
-    publish(building, published)
+    publish([Build(building, published, 0o600, REQUIRED_TABLES)])
     assert not Path(f"{published}.wal").exists()
     with duckdb.connect(str(published), read_only=True) as con:
         assert _persons(con) == ["P9"]
@@ -164,7 +166,9 @@ def test_a_dagster_launched_run_takes_the_same_lock(tmp_path: Path) -> None:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         result = defs.resolve_job_def("nightly").execute_in_process(
             resources={
-                "warehouse": WarehouseResource(landing_dir=str(tmp_path / "landing"), warehouse_path=str(warehouse))
+                "warehouse": WarehouseResource(
+                    landing_dir=str(tmp_path / "landing"), warehouse_path=str(warehouse), memory_limit="1GB", threads=1
+                )
             },
             raise_on_error=False,
         )
@@ -177,3 +181,28 @@ def test_a_dagster_launched_run_takes_the_same_lock(tmp_path: Path) -> None:
     assert reason.startswith("building_warehouse:") and "本次运行被拒绝" in reason
     assert "published_warehouse" not in started  # a run without the lock never publishes
     assert not warehouse.exists()
+
+
+def test_two_files_publish_together_or_not_at_all(tmp_path: Path) -> None:
+    published, analyst = tmp_path / "w.duckdb", tmp_path / "analyst.duckdb"
+    _build(published, ["P1"])
+    with duckdb.connect(str(analyst)) as con:
+        con.execute("CREATE TABLE run_info AS SELECT 'old' AS run_id")
+    before = (published.read_bytes(), analyst.read_bytes())
+    building, analyst_building = building_path(published, "run00004"), building_path(analyst, "run00004")
+    _build(building, ["P1", "P2"])
+    with duckdb.connect(str(analyst_building)) as con:
+        con.execute("CREATE TABLE other AS SELECT 1 AS x")  # no run_info: unfit
+    builds = [
+        Build(building, published, 0o600, REQUIRED_TABLES),
+        Build(analyst_building, analyst, 0o644, ("run_info",)),
+    ]
+    with pytest.raises(PublishError, match="run_info"):
+        publish(builds)
+    assert (published.read_bytes(), analyst.read_bytes()) == before  # neither file changed
+    with duckdb.connect(str(analyst_building)) as con:
+        con.execute("CREATE TABLE run_info AS SELECT 'new' AS run_id")
+    publish(builds)
+    assert published.stat().st_mode & 0o777 == 0o600 and analyst.stat().st_mode & 0o777 == 0o644
+    with duckdb.connect(str(analyst), read_only=True) as con:
+        assert con.execute("SELECT run_id FROM run_info").fetchall() == [("new",)]

@@ -152,10 +152,12 @@ def test_rows_keep_their_order() -> None:
 def test_residence_permits_of_hong_kong_macao_and_taiwan_residents_are_valid(code: str, region: str) -> None:
     number = with_check(f"{code}19921008196")
     row = one(number)
-    assert (row["id_kind"], row["id_number"], row["id_address_code"]) == ("RIC", number, code), region
+    expected = ("RESIDENCE_PERMIT", number, code)
+    assert (row["id_kind"], row["id_number"], row["id_address_code"]) == expected, region
     assert (row["id_birth_date"], row["id_sex"]) == (dt.date(1992, 10, 8), "F")
     body = number[:17]  # the one-at-a-time path (a separator inside) agrees with the vectorised one
-    assert one(f"{body[:6]} {body[6:]}{number[17]}")["id_number"] == number
+    spaced = one(f"{body[:6]} {body[6:]}{number[17]}")
+    assert (spaced["id_kind"], spaced["id_number"]) == ("RESIDENCE_PERMIT", number)
 
 
 def test_a_number_declared_a_passport_is_the_passport_number() -> None:

@@ -283,3 +283,34 @@ def test_contract_quirks_appear(quirky, contract):
     sheet = zipfile.ZipFile(next((out / "landing/survey").glob("*/survey_2026.xlsx"))).read("xl/worksheets/sheet1.xml")
     assert re.search(rb'<c r="E\d+"( s="\d+")?><v>', sheet), "an ID stored as an Excel number"
     assert re.search(rb'<c r="F\d+" s="\d+"><v>\d+</v>', sheet), "a birth date stored as an Excel date"
+
+
+def test_hard_identities_appear(quirky, contract):
+    groups = pl.read_csv(quirky / "persons.csv")
+    assert groups.columns == ["true_person_id", "residency_group", "is_namesake", "is_twin", "has_renewed_passport"]
+    assert set(groups["residency_group"]) >= {"mainland", "hong_kong", "taiwan"}
+    assert groups["is_namesake"].sum() > 0 and groups["has_renewed_passport"].sum() > 0
+
+    fx = pl.DataFrame(
+        {c: _column(quirky, contract, "fx_accounts", "fx_records.csv", c) for c in ("业务编号", "姓名拼音", "证件号码")}
+    )
+    truth = pl.read_csv(quirky / "truth.csv", infer_schema=False).filter(pl.col("source") == "fx_accounts")
+    fx = fx.join(truth, left_on="业务编号", right_on="record_key")
+    hong_kong = fx.filter(pl.col("证件号码").str.contains(r"^K\d{8}$"))
+    assert hong_kong.height > 0  # Hong Kong passports, names in Cantonese: no pinyin ZH, X, Q
+    assert not hong_kong["姓名拼音"].str.contains(r"\b(ZH|X|Q)").any()
+    renewed = groups.filter(pl.col("has_renewed_passport") == 1)["true_person_id"]
+    passports = fx.filter(
+        pl.col("true_person_id").is_in(renewed.implode()) & ~pl.col("证件号码").str.contains(r"^\d{17}")
+    )
+    assert (
+        passports.group_by("true_person_id").agg(pl.col("证件号码").str.to_uppercase().n_unique())["证件号码"] > 1
+    ).any()
+
+
+def test_namesakes_share_name_birth_date_and_county():
+    frame = build_population(3, 4000, (2025, 2026)).frame.filter(pl.col("is_namesake"))
+    pairs = frame.group_by("name", "birth").agg(pl.col("citizen_id"), pl.len())
+    assert (pairs["len"] >= 2).all()
+    for ids in pairs["citizen_id"]:
+        assert len(set(ids)) == len(ids) and len({i[:14] for i in ids}) == 1

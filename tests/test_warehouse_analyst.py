@@ -1,5 +1,6 @@
-"""The serving layer after a real nightly run on a generated landing area: masking, comments,
-the schema reference, the Parquet export and report, facts and statistics."""
+"""The serving layer after a real nightly run on a generated landing area: the analyst file as an
+analyst opens it (no restricted data, small cells suppressed), comments, the schema reference, the
+Parquet export and report, and the privacy scan stopping a run that would leak."""
 
 from __future__ import annotations
 
@@ -9,11 +10,18 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from returnees.runner import run_nightly
+from returnees.runner import RunFailed, run_nightly
 from returnees.synthetic import generate_landing
-from warehouse.serve.analyst import TABLES, VIEWS
-from warehouse.serve.policy import load_policies
-from warehouse.serve.privacy import scan_unmasked
+from warehouse.serve import analyst
+from warehouse.serve.analyst import (
+    COMPUTED_STATISTICS,
+    PERSON_LEVEL,
+    QUASI_IDENTIFIERS,
+    STATISTICS,
+    TABLES,
+    analyst_path,
+)
+from warehouse.serve.disclosure import MIN_CELL
 from warehouse.serve.schema_doc import render_schema_doc
 
 PERSONS = 500
@@ -41,103 +49,149 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def con(published: Path) -> duckdb.DuckDBPyConnection:
+    """The restricted warehouse (as the console opens it)."""
     return duckdb.connect(str(published), read_only=True)
 
 
-def _analyst_objects(con: duckdb.DuckDBPyConnection) -> list[str]:
-    rows = con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'analyst'"
-        " UNION ALL SELECT view_name FROM duckdb_views() WHERE schema_name = 'analyst' ORDER BY 1"
-    ).fetchall()
-    return [r[0] for r in rows]
+@pytest.fixture(scope="module")
+def analyst_con(published: Path) -> duckdb.DuckDBPyConnection:
+    """The analyst file, opened as an analyst opens it: on its own."""
+    return duckdb.connect(str(analyst_path(published)), read_only=True)
 
 
-def test_analyst_schema_has_every_object(con: duckdb.DuckDBPyConnection) -> None:
-    assert set(_analyst_objects(con)) == set(TABLES) | set(VIEWS)
-
-
-def test_no_text_column_of_analyst_holds_an_unmasked_id_or_mobile(con: duckdb.DuckDBPyConnection) -> None:
+def _text_cells(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
     columns = con.execute(
-        "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE schema_name = 'analyst'"
+        "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE NOT internal"
     ).fetchall()
-    text_columns = [(t, c) for t, c, kind in columns if not kind.startswith(NUMERIC)]
-    assert len(text_columns) > 100
-    leaks = []
-    for table, column in text_columns:
-        values = con.execute(f'SELECT DISTINCT CAST("{column}" AS VARCHAR) FROM analyst.{table}').fetchall()
-        for (value,) in values:
-            if value is None:
-                continue
-            leaks += [(table, column, m) for m in ID_RE.findall(value) if _valid_id(m)]
-            leaks += [(table, column, m) for m in MOBILE_RE.findall(value)]
-    assert leaks == []
-    # the restricted golden records do hold them: there was something to mask
-    raw = con.execute("SELECT count(id_number), count(mobile) FROM restricted.dim_person").fetchall()[0]
-    assert min(raw) > PERSONS // 4
+    cells = []
+    for table, column, kind in columns:
+        if kind.startswith(NUMERIC):
+            continue
+        for (value,) in con.execute(f'SELECT DISTINCT CAST("{column}" AS VARCHAR) FROM "{table}"').fetchall():
+            if value is not None:
+                cells.append((table, column, value))
+    return cells
 
 
-def test_masked_values_keep_the_agreed_shape(con: duckdb.DuckDBPyConnection) -> None:
-    rows = con.execute(
-        "SELECT a.id_number_masked, r.id_number, a.mobile_masked, r.mobile FROM analyst.person a"
-        " JOIN restricted.dim_person r USING (person_id) WHERE r.id_number IS NOT NULL AND r.mobile IS NOT NULL"
-    ).fetchall()
-    assert rows
-    for id_masked, id_number, mobile_masked, mobile in rows:
-        assert id_masked == id_number[:6] + "********" + id_number[-4:]
-        assert mobile_masked == mobile[:3] + "****" + mobile[-4:]
-    person_columns = {r[0] for r in con.execute("DESCRIBE analyst.person").fetchall()}
-    assert not person_columns & {"id_number", "mobile", "email", "passport_no", "name", "birth_date"}
+def test_both_files_carry_the_run_id_and_their_modes(published: Path, con, analyst_con) -> None:
+    run_id = con.execute("SELECT run_id FROM run_log ORDER BY finished_at DESC LIMIT 1").fetchall()[0][0]
+    assert analyst_con.execute("SELECT run_id FROM run_info").fetchall() == [(run_id,)]
+    assert published.stat().st_mode & 0o777 == 0o600  # personal data: its owner only
+    assert analyst_path(published).stat().st_mode & 0o777 == 0o644
 
 
-def test_scanner_finds_a_planted_leak(published: Path, tmp_path: Path) -> None:
-    copy = tmp_path / "copy.duckdb"
-    copy.write_bytes(published.read_bytes())
-    with duckdb.connect(str(copy)) as rw:
-        assert scan_unmasked(rw, "analyst") == []
-        rw.execute("CREATE VIEW analyst.leak AS SELECT person_id, '电话 ' || mobile AS note FROM restricted.dim_person")
-        rw.execute("CREATE TABLE analyst.leak_ids AS SELECT [id_number] AS ids FROM restricted.dim_person")
-        found = {(f.table, f.kind) for f in scan_unmasked(rw, "analyst", limit=1000)}
-    assert found == {("leak", "手机号"), ("leak_ids", "身份证号")}
+def test_the_analyst_file_holds_only_its_own_tables(analyst_con: duckdb.DuckDBPyConnection) -> None:
+    schemas = {r[0] for r in analyst_con.execute("SELECT DISTINCT schema_name FROM duckdb_tables()").fetchall()}
+    assert schemas == {"main"}
+    assert not analyst_con.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal").fetchall()[0][0]
+    tables = {r[0] for r in analyst_con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert tables == {*TABLES, *STATISTICS, *COMPUTED_STATISTICS, "run_info"}
+    with pytest.raises(duckdb.CatalogException):
+        analyst_con.execute("SELECT * FROM restricted.dim_person")
 
 
-def test_every_analyst_table_and_column_is_commented(con: duckdb.DuckDBPyConnection) -> None:
-    objects = con.execute(
-        "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name IN ('analyst', 'restricted')"
-        " UNION ALL SELECT view_name, comment FROM duckdb_views() WHERE schema_name = 'analyst'"
-    ).fetchall()
-    assert [name for name, comment in objects if not comment] == []
-    columns = con.execute(
-        "SELECT table_name, column_name FROM duckdb_columns()"
-        " WHERE schema_name IN ('analyst', 'restricted') AND (comment IS NULL OR comment = '')"
-    ).fetchall()
-    assert columns == []
+def test_no_personal_data_reaches_the_analyst_file(con, analyst_con) -> None:
+    cells = _text_cells(analyst_con)
+    assert len(cells) > 100
+    assert [(t, c, m) for t, c, v in cells for m in ID_RE.findall(v) if _valid_id(m)] == []
+    assert [(t, c, m) for t, c, v in cells for m in MOBILE_RE.findall(v)] == []
+    restricted = con.execute("SELECT id_number, passport_no, mobile, email, name FROM restricted.dim_person").fetchall()
+    secrets = {v for row in restricted for v in row if v}
+    names = {row[4] for row in restricted if row[4]}
+    assert len(secrets) > PERSONS
+    assert [(t, c) for t, c, v in cells if v in secrets] == []  # no cell is a person's identifier or name
+    words = {w for _, _, v in cells for w in re.split(r"[\s,;，；、：:（）()]+", v)}
+    assert not words & secrets
+    # names as words inside longer text (reasons, descriptions): none of three or more characters
+    long_text = " ".join(v for _, _, v in cells if len(v) > 8)
+    assert [n for n in names if len(n) >= 3 and n in long_text] == []
 
 
-def test_schema_reference_is_current(con: duckdb.DuckDBPyConnection) -> None:
-    assert DOCS.read_text(encoding="utf-8") == render_schema_doc(con), (
-        "docs/schema.md 已过期：python -m warehouse.serve.schema_doc --warehouse <数仓文件>"
-    )
+def test_person_level_tables_keep_no_finer_quasi_identifiers(analyst_con: duckdb.DuckDBPyConnection) -> None:
+    per_person = {
+        r[0]
+        for r in analyst_con.execute(
+            "SELECT table_name FROM duckdb_columns() WHERE NOT internal AND column_name = 'person_id'"
+        ).fetchall()
+    }
+    assert per_person == set(PERSON_LEVEL)
+    for table, allowed in PERSON_LEVEL.items():
+        columns = {r[0] for r in analyst_con.execute(f"DESCRIBE {table}").fetchall()}
+        assert columns == {"person_id", *allowed}
+    forbidden = {"name", "id_number", "mobile", "email", "passport_no", "birth_date", "record_key", "raw"}
+    all_columns = {
+        r[0] for r in analyst_con.execute("SELECT column_name FROM duckdb_columns() WHERE NOT internal").fetchall()
+    }
+    assert not all_columns & forbidden
+    assert set(QUASI_IDENTIFIERS) <= set(PERSON_LEVEL["person"])
 
 
-def test_parquet_export_and_report_beside_the_warehouse(published: Path, con: duckdb.DuckDBPyConnection) -> None:
+def test_every_shown_statistic_is_at_least_five(analyst_con: duckdb.DuckDBPyConnection) -> None:
+    suppressed = 0
+    counts = {name: statistic.counts for name, statistic in STATISTICS.items()} | COMPUTED_STATISTICS
+    for name, columns in counts.items():
+        for column in columns:
+            smallest, hidden = analyst_con.execute(
+                f"SELECT min({column}), count(*) FILTER (WHERE {column} IS NULL) FROM {name}"
+            ).fetchall()[0]
+            assert smallest is None or smallest >= MIN_CELL, (name, column, smallest)
+            suppressed += hidden
+    for name, statistic in STATISTICS.items():
+        for derived, count in statistic.derived.items():
+            leaks = analyst_con.execute(
+                f"SELECT count(*) FROM {name} WHERE {count} IS NULL AND {derived} IS NOT NULL"
+            ).fetchall()[0][0]
+            assert leaks == 0, (name, derived)
+    assert suppressed > 0  # 500 persons over 40 countries: there were small cells to hide
+
+
+def test_statistics_agree_with_the_restricted_tables(con, analyst_con) -> None:
+    library = con.execute("SELECT count(*) FROM restricted.person_profile WHERE is_returnee").fetchall()[0][0]
+    assert 0 < library <= PERSONS * 1.1
+    assert analyst_con.execute("SELECT returnees FROM stats_overview").fetchall() == [(library,)]
+    for table in ("stats_by_study_country", "stats_by_degree", "stats_by_district", "stats_by_employer_kind"):
+        shown, hidden = analyst_con.execute(
+            f"SELECT sum(returnees), count(*) FILTER (WHERE returnees IS NULL) FROM {table}"
+        ).fetchall()[0]
+        assert shown <= library and (hidden != 1)  # never exactly one hidden cell in a column with a known total
+        assert shown + hidden * (MIN_CELL - 1) >= library
+
+
+def test_every_table_and_column_is_commented(con, analyst_con) -> None:
+    for connection, where in ((analyst_con, "NOT internal"), (con, "schema_name = 'restricted'")):
+        tables = connection.execute(f"SELECT table_name FROM duckdb_tables() WHERE {where} AND comment IS NULL")
+        assert tables.fetchall() == []
+        columns = connection.execute(
+            f"SELECT table_name, column_name FROM duckdb_columns() WHERE {where} AND (comment IS NULL OR comment = '')"
+        )
+        assert columns.fetchall() == []
+
+
+def test_schema_reference_is_current(published: Path) -> None:
+    with duckdb.connect(str(published), read_only=True) as con:
+        con.execute(f"ATTACH '{analyst_path(published)}' AS analyst (READ_ONLY)")
+        assert DOCS.read_text(encoding="utf-8") == render_schema_doc(con), (
+            "docs/schema.md 已过期：python -m warehouse.serve.schema_doc --warehouse <数仓文件>"
+        )
+
+
+def test_parquet_export_and_report_beside_the_warehouse(published: Path, analyst_con) -> None:
     folder = published.parent
     parquet = folder / "parquet"
-    assert (parquet / "person.parquet").is_file() and (parquet / "talent_library.parquet").is_file()
-    assert sorted(p.name for p in (parquet / "policy_push").iterdir()) == sorted(
-        f"policy_id={p.id}" for p in load_policies()
-    )
-    pushes = duckdb.sql(
-        f"SELECT count(*) FROM read_parquet('{parquet}/policy_push/*/*.parquet', hive_partitioning = true)"
-    ).fetchall()[0][0]
-    assert pushes == con.execute("SELECT count(*) FROM analyst.policy_push").fetchall()[0][0]
+    tables = {r[0] for r in analyst_con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert {p.stem for p in parquet.glob("*.parquet")} == tables
+    persons = duckdb.sql(f"SELECT count(*) FROM read_parquet('{parquet}/person.parquet')").fetchall()[0][0]
+    assert persons == analyst_con.execute("SELECT count(*) FROM person").fetchall()[0][0]
     report = (folder / "report.html").read_text(encoding="utf-8")
     assert (
         report.count("<svg") >= 6
         and "<script" not in report
         and "http" not in report.replace('xmlns="http://www.w3.org/2000/svg"', "")
     )
+    assert "&lt;5" in report  # suppressed cells are shown as such
     assert len(list((folder / "reports").glob("report_*.html"))) == 1
     assert not list(folder.glob(".serve.*"))
+    assert (parquet / "person.parquet").stat().st_mode & 0o777 == 0o644
 
 
 def test_platform_facts_are_joined_through_the_platform_record(con: duckdb.DuckDBPyConnection) -> None:
@@ -153,13 +207,26 @@ def test_platform_facts_are_joined_through_the_platform_record(con: duckdb.DuckD
     assert joined[0] == joined[1] > 0
 
 
-def test_statistics_add_up_to_the_talent_library(con: duckdb.DuckDBPyConnection) -> None:
-    library = con.execute("SELECT count(*) FROM analyst.talent_library").fetchall()[0][0]
-    assert 0 < library <= PERSONS * 1.1
-    for view in ("stats_by_study_country", "stats_by_degree", "stats_by_district", "stats_by_employer_kind"):
-        total, share = con.execute(f"SELECT sum(returnees), sum(share_pct) FROM analyst.{view}").fetchall()[0]
-        assert total == library and abs(share - 100) < 0.1
-    by_year = con.execute("SELECT sum(returnees) FROM analyst.stats_by_return_year").fetchall()[0][0]
-    assert by_year <= library
-    statuses = con.execute("SELECT DISTINCT status FROM analyst.policy_push").fetchall()
-    assert {s for (s,) in statuses} == {"eligible", "needs_evidence", "not_eligible"}
+def test_a_leak_stops_the_run_names_both_places_and_publishes_nothing(
+    published: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ID inside a reason text and a raw mobile in a 'masked' column: the scan blocks the run."""
+    before = {p: p.read_bytes() for p in (published, analyst_path(published))}
+    leaky = TABLES["person"].replace(
+        "returnee_status_label\n",
+        "returnee_status_label, '不符合：身份证号 ' || id_number || ' 与出生日期不一致' AS reasons,"
+        " mobile AS mobile_masked\n",
+    )
+    monkeypatch.setitem(analyst.TABLES, "person", leaky)
+    landing = published.parent / "landing"
+    with pytest.raises(RunFailed) as failure:
+        run_nightly(landing, published, full=True)
+    reason = str(failure.value)
+    assert "analyst_file_masked" in reason and "person.reasons 身份证号" in reason
+    assert "person.mobile_masked 手机号" in reason
+    assert not ID_RE.search(reason) and not MOBILE_RE.search(reason)  # the reason shows masked examples only
+    assert {p: p.read_bytes() for p in before} == before  # neither file was replaced
+    from quality.report import quality_report
+
+    report = quality_report(published)
+    assert "隐私扫描未通过" in report and "person.reasons" in report and "person.mobile_masked" in report

@@ -4,6 +4,7 @@ Every function takes a polars Series of raw strings (nulls allowed), never raise
 input, and does its per-value work once per distinct value.
 """
 
+from dedup.standardise.cantonese import regional_names, romanised_name_keys
 from dedup.standardise.countries import standardise_countries
 from dedup.standardise.dates import parse_dates, parse_yyyymm
 from dedup.standardise.ids import standardise_id_numbers
@@ -19,6 +20,8 @@ __all__ = [
     "parse_dates",
     "parse_latin_names",
     "parse_yyyymm",
+    "regional_names",
+    "romanised_name_keys",
     "spelt_in_pinyin",
     "standardise_countries",
     "standardise_id_numbers",

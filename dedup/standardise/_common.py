@@ -47,6 +47,18 @@ def to_simplified(text: str) -> str:
     return _opencc_t2s().convert(text) if text else text
 
 
+@functools.cache
+def _opencc_s2hk() -> Any:
+    from opencc import OpenCC
+
+    return OpenCC("s2hk")
+
+
+def to_hong_kong_traditional(text: str) -> str:
+    """Simplified to traditional Chinese as Hong Kong writes it (OpenCC `s2hk`)."""
+    return _opencc_s2hk().convert(text) if text else text
+
+
 def nfkc(text: str) -> str:
     """NFKC-normalised and trimmed (full-width digits, letters, spaces become ASCII)."""
     return unicodedata.normalize("NFKC", text).strip()

@@ -83,6 +83,21 @@ def wade_giles_of(text: str) -> str | None:
     return "".join("YI" if s == "i" else s.replace("'", "").replace("v", "u").upper() for s in syllables)
 
 
+# Taiwan spellings of surnames that differ from their Wade-Giles.
+TAIWAN_SURNAMES = {"李": "LEE"}
+
+
+@functools.cache
+def surname_wade_giles(surname: str) -> str:
+    """A Hanzi surname as a Taiwan passport spells it, in its surname reading (张 CHANG, 曾 TSENG, 李 LEE)."""
+    if surname in TAIWAN_SURNAMES:
+        return TAIWAN_SURNAMES[surname]
+    from pypinyin.style import convert
+
+    pinyin = (re.sub(r"^([ln])yu", r"\1v", s.lower()) for s in surname_syllables(surname))
+    return "".join(convert(p, Style.WADEGILES, strict=False) for p in pinyin).replace("'", "").replace("v", "u").upper()
+
+
 @functools.cache
 def surname_syllables(surname: str) -> tuple[str, ...]:
     """Pinyin syllables of a Hanzi surname, read as a surname (曾 ZENG, 单 SHAN, 尉迟 YU CHI)."""

@@ -89,7 +89,8 @@ def _ric(body: str, check: str | None, upgraded: bool) -> _Row:
     if issues:
         return None, "RIC_INVALID", "；".join(issues), born, sex, body[:6], None, body
     issue = "15位旧号已升位" if upgraded else None
-    return body + expected, "RIC", issue, born, sex, body[:6], None, body
+    kind = "RESIDENCE_PERMIT" if body[:6] in RESIDENCE_PERMIT_CODES else "RIC"
+    return body + expected, kind, issue, born, sex, body[:6], None, body
 
 
 def _excel_float(digits: str, reliable: int) -> _Row:
@@ -153,7 +154,10 @@ def _bare_valid_rics(text: pl.Series) -> pl.DataFrame:
             .fill_null(False)
             .alias("valid"),
             pl.col("v").alias("id_number"),
-            pl.lit("RIC").alias("id_kind"),
+            pl.when(pl.col("code").is_in(list(RESIDENCE_PERMIT_CODES)))
+            .then(pl.lit("RESIDENCE_PERMIT"))
+            .otherwise(pl.lit("RIC"))
+            .alias("id_kind"),
             pl.lit(None, pl.Utf8).alias("id_issue"),
             pl.col("born").alias("id_birth_date"),
             pl.when(pl.col("v").str.slice(16, 1).cast(pl.Int32, strict=False) % 2 == 1)
@@ -185,9 +189,11 @@ def _plausible_document_number(number: pl.Series) -> pl.Series:
 def standardise_id_numbers(s: pl.Series, id_types: pl.Series | None = None) -> pl.DataFrame:
     """Classify and validate ID numbers; see `SCHEMA` for the columns.
 
-    `id_kind`: RIC (valid citizen ID), RIC_INVALID (citizen-ID shaped, failing a check),
-    PASSPORT, HKMO, TW, EXCEL_FLOAT (number mangled by Excel), OTHER; null when empty.
-    For RIC and RIC_INVALID the birth date, sex and address code are read from the number
+    `id_kind`: RIC (valid citizen ID), RESIDENCE_PERMIT (valid number of a residence permit for
+    Hong Kong, Macao or Taiwan residents, address code 810000/820000/830000: a document of its own,
+    not a citizen ID), RIC_INVALID (citizen-ID shaped, failing a check), PASSPORT, HKMO, TW,
+    EXCEL_FLOAT (number mangled by Excel), OTHER; null when empty.
+    For RIC, RESIDENCE_PERMIT and RIC_INVALID the birth date, sex and address code are read from the number
     (for RIC_INVALID as written, may be wrong) and `id_shape` holds the 17 body digits.
     With `id_types` (the record's declared document type), a number declared a passport that
     no pattern recognises (a Taiwan passport's nine digits) is taken as the passport number.

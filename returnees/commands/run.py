@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -31,7 +30,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser("run", help="无界面运行与夜间调度相同的 Dagster 作业")
     run.add_argument("--landing", required=True)
     run.add_argument("--warehouse", required=True)
-    run.add_argument("--memory-limit", default=os.environ.get("RETURNEES_DUCKDB_MEMORY", "4GB"))
-    run.add_argument("--threads", type=int, default=int(os.environ.get("RETURNEES_DUCKDB_THREADS", "2")))
+    run.add_argument(
+        "--memory-limit", help="DuckDB 内存上限，如 8GB（默认取 RETURNEES_DUCKDB_MEMORY，否则为本机内存的三分之一）"
+    )
+    run.add_argument(
+        "--threads", type=int, help="DuckDB 线程数（默认取 RETURNEES_DUCKDB_THREADS，否则为本机可用 CPU 数）"
+    )
     run.add_argument("--full", action="store_true", help="不沿用上次结果，从全部当前交付重建（人员编号保持不变）")
     run.set_defaults(func=_run)

@@ -45,6 +45,21 @@ class GenerationSummary:
     deliveries: list[Path] = field(default_factory=list)
 
 
+REGION_GROUPS = ("mainland", "hong_kong", "macao", "taiwan")
+
+
+def write_person_groups(frame: pl.DataFrame, path: Path) -> None:
+    """`persons.csv`: each true person's groups (residency_group, is_namesake, is_twin,
+    has_renewed_passport), for scoring per group (`benchmarks/groups.py`)."""
+    frame.select(
+        pl.col("person_id").alias("true_person_id"),
+        pl.col("region").replace_strict(dict(enumerate(REGION_GROUPS))).alias("residency_group"),
+        pl.col("is_namesake").cast(pl.Int8),
+        pl.col("is_twin").cast(pl.Int8),
+        pl.col("earlier_passport").is_not_null().cast(pl.Int8).alias("has_renewed_passport"),
+    ).write_csv(path)
+
+
 def _dates(overrides: Mapping[str, str] | None) -> dict[str, str]:
     dates = dict(DEFAULT_DELIVERY_DATES)
     for source, value in (overrides or {}).items():
@@ -57,7 +72,8 @@ def _dates(overrides: Mapping[str, str] | None) -> dict[str, str]:
 def generate_landing(
     persons: int, seed: int, out: Path, delivery_dates: dict[str, str] | None = None
 ) -> GenerationSummary:
-    """Write ``out/landing/<source>/<YYYY-MM-DD>/`` for all sources and ``out/truth.csv``.
+    """Write ``out/landing/<source>/<YYYY-MM-DD>/`` for all sources, ``out/truth.csv`` and
+    ``out/persons.csv`` (the groups each true person belongs to).
 
     Output is a pure function of the arguments: the same seed gives byte-identical files.
     ``delivery_dates`` overrides the delivery date per source (``YYYY-MM-DD``); for
@@ -82,6 +98,7 @@ def generate_landing(
             truth_frames.append(delivery.truth.select(pl.lit(source).alias("source"), "record_key", "true_person_id"))
     truth_path = Path(out) / "truth.csv"
     pl.concat(truth_frames).write_csv(truth_path)
+    write_person_groups(population.frame, Path(out) / "persons.csv")
     return GenerationSummary(
         persons=persons,
         records_by_source=records,

@@ -7,8 +7,10 @@ names lives in :mod:`returnees.synthetic.quirks`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
+import opencc
 from pypinyin import Style, lazy_pinyin
 
 from returnees.synthetic.reference import words
@@ -399,3 +401,88 @@ def latin_of(text: str) -> str:
 def hyphenated_latin_of(text: str) -> str:
     """Given-name romanisation with syllables joined by hyphens (SAN-FENG)."""
     return "-".join(_pinyin(text))
+
+
+# ---------------------------------------------------------------- Hong Kong, Macao, Taiwan spellings
+
+# How a Hong Kong registry clerk spells a Jyutping initial and final (the Hong Kong Government
+# Cantonese Romanisation); Macao's Portuguese-based spelling where it differs. Written for the
+# generator on its own, so it does not share the linkage code's table.
+# fmt: off
+_HK_INITIAL = {"b": "P", "p": "P", "d": "T", "t": "T", "g": "K", "k": "K", "gw": "KW", "kw": "KW",
+               "z": "CH", "c": "CH", "j": "Y"}
+_HK_FINAL = {"aa": "A", "aai": "AI", "aau": "AU", "aam": "AAM", "aan": "AAN", "aang": "ANG", "aap": "AP",
+             "aat": "AT", "aak": "AK", "oeng": "EUNG", "oek": "EUK", "eoi": "UI", "eon": "UN", "eot": "UT",
+             "ou": "O", "yu": "U", "yun": "UEN", "yut": "UET", "ei": "EI", "i": "I"}
+_MACAO_INITIAL = {"w": "V", "gw": "KU", "j": "I"}
+_MACAO_FINAL = {"oeng": "EONG", "au": "AO", "ou": "OU", "eoi": "OI", "ing": "ENG", "iu": "IO", "ung": "ONG"}
+# Surname readings a passport uses, and conventional spellings of common surnames.
+_SURNAME_JYUTPING = {"曾": "zang1", "区": "au1", "单": "sin6", "解": "haai6", "查": "zaa1", "覃": "cam4"}
+_HK_SURNAME = {"李": "LEE", "周": "CHOW", "罗": "LAW", "谢": "TSE", "曾": "TSANG", "徐": "TSUI", "蔡": "CHOI",
+               "潘": "POON", "顾": "KOO", "孙": "SUEN", "叶": "YIP", "许": "HUI"}
+_MACAO_SURNAME = {"黄": "VONG", "王": "VONG", "张": "CHEONG", "刘": "LAO", "李": "LEI", "周": "CHAO", "梁": "LEONG",
+                  "杨": "IEONG", "苏": "SOU", "卢": "LOU", "徐": "CHOI", "许": "HOI", "区": "AO"}
+# fmt: on
+
+
+@cache
+def _hong_kong_characters() -> opencc.OpenCC:
+    return opencc.OpenCC("s2hk")
+
+
+def _jyutping(text: str) -> list[str]:
+    """Jyutping of a name, read in Hong Kong's traditional characters (达 is dai3, 達 daat6)."""
+    import ToJyutping
+
+    traditional = _hong_kong_characters().convert(text)
+    return [j for _, reading in ToJyutping.get_jyutping_list(traditional) for j in (reading or "").split()]
+
+
+def _cantonese_syllable(jyutping: str, macao: bool) -> str:
+    syllable = jyutping.rstrip("0123456789")
+    if syllable in ("m", "ng"):
+        return syllable.upper()
+    initial = next((i for i in ("gw", "kw", "ng", *"bpmfdtnlgkhwzcsj") if syllable.startswith(i)), "")
+    final = syllable[len(initial) :]
+    spelt_initial = (_MACAO_INITIAL.get(initial) if macao else None) or _HK_INITIAL.get(initial, initial.upper())
+    spelt_final = (_MACAO_FINAL.get(final) if macao else None) or _HK_FINAL.get(final, final.upper())
+    spelt_final = spelt_final.replace("AAM", "AM").replace("AAN", "AN")
+    if initial == "j" and final.startswith(("i", "yu")):
+        spelt_initial = "" if macao else "Y"
+    if initial == "j" and final == "i" and not macao:
+        return "YEE"
+    if initial in ("z", "c") and final == "i":
+        return "CHI"
+    if initial == "s" and final == "i":
+        return "SZE"
+    return spelt_initial + spelt_final
+
+
+def cantonese_of(surname: str, given: str, macao: bool) -> tuple[str, list[str]]:
+    """(surname, given-name syllables) as a Hong Kong or Macao document spells them (陈大文 -> CHAN,
+    [TAI, MAN]); an empty surname when a character has no Cantonese reading."""
+    conventional = (_MACAO_SURNAME if macao else {}).get(surname) or _HK_SURNAME.get(surname)
+    readings = [_SURNAME_JYUTPING[surname]] if surname in _SURNAME_JYUTPING else _jyutping(surname)
+    spelt_surname = conventional or "".join(_cantonese_syllable(r, macao) for r in readings)
+    return spelt_surname, [_cantonese_syllable(r, macao) for r in _jyutping(given)]
+
+
+def wade_giles_of(given: str) -> list[str]:
+    """Given-name syllables as a Taiwan passport spells them (俊杰 -> [CHUN, CHIEH])."""
+    return [
+        "YI" if s == "i" else s.replace("'", "").replace("v", "u").upper()
+        for s in lazy_pinyin(given, style=Style.WADEGILES)
+    ]
+
+
+def regional_latin(surname: str, given: str, region: int, pinyin_surname: str) -> tuple[str, str, str]:
+    """(surname, given name, given name hyphenated) as the passport of a mainland (0), Hong Kong (1),
+    Macao (2) or Taiwan (3) resident spells them; Hong Kong and Macao in Cantonese, Taiwan in Wade-Giles."""
+    if region in (1, 2) and surname:
+        spelt, syllables = cantonese_of(surname, given, macao=region == 2)
+        if spelt and all(syllables):
+            return spelt, " ".join(syllables), "-".join(syllables)
+    if region == 3 and surname:
+        syllables = wade_giles_of(given)
+        return TW_SPELLING.get(surname, pinyin_surname), "".join(syllables), "-".join(syllables)
+    return pinyin_surname, latin_of(given), hyphenated_latin_of(given)

@@ -92,6 +92,61 @@ def _apply_twins(
         names.rare_non_gbk[j] = False
 
 
+def _namesakes(rng: np.random.Generator, eligible: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of different people sharing name, birth date and county (1 % of persons)."""
+    pairs = round(n * 0.005)
+    chosen = rng.choice(np.flatnonzero(eligible), size=2 * pairs, replace=False)
+    return chosen[:pairs], chosen[pairs:]
+
+
+def _apply_namesakes(
+    rng: np.random.Generator,
+    names: nm.NameDraw,
+    male: np.ndarray,
+    birth: np.ndarray,
+    address: np.ndarray,
+    seq: np.ndarray,
+    pair: tuple[np.ndarray, np.ndarray],
+) -> None:
+    """The second of a pair takes the first's name, sex, birth date and county; the sequence numbers
+    are close, so the two IDs share 14 digits and often differ in one or two."""
+    a, b = pair
+    male[b], birth[b], address[b] = male[a], birth[a], address[a]
+    seq[b] = np.clip(seq[a] + 2 * rng.integers(1, 6, a.size) * np.where(rng.random(a.size) < 0.5, 1, -1), 1, 998)
+    for field in ("surname", "given", "full", "latin_surname", "latin_given", "latin_given_hyphen", "surname_index"):
+        getattr(names, field)[b] = getattr(names, field)[a]
+    names.rare_non_gbk[b] = names.rare_non_gbk[a]
+
+
+def _passport_numbers(rng: np.random.Generator, region: np.ndarray) -> np.ndarray:
+    """A passport number per person by where they live: the mainland's (E12345678, EA1234567,
+    G12345678), Hong Kong's (K + 8 digits), Macao's (MA + 7) or Taiwan's (9 digits)."""
+    n = region.size
+    hong_kong = np.char.add("K", np.char.zfill(rng.integers(0, 10**8, n).astype("U8"), 8))
+    macao = np.char.add("MA", np.char.zfill(rng.integers(0, 10**7, n).astype("U7"), 7))
+    taiwan = rng.integers(10**8, 10**9, n).astype("U9")
+    return np.choose(region, [ids.draw_passports(rng, n).to_numpy(), hong_kong, macao, taiwan])
+
+
+def _passports(
+    rng: np.random.Generator, region: np.ndarray, n: int, departure: np.ndarray, returned: np.ndarray
+) -> tuple[pl.Series, pl.Series, np.ndarray]:
+    """(passport, earlier passport, renewal date): a passport for 15 % of mainland persons and 70 %
+    of Hong Kong, Macao and Taiwan residents; 12 % of holders renewed theirs while abroad or in the
+    year after, so records from before carry the earlier number."""
+    regional, earlier = _passport_numbers(rng, region), _passport_numbers(rng, region)
+    holds = np.where(region == 0, chance(rng, n, 0.15), chance(rng, n, 0.7))
+    renewed = holds & chance(rng, n, 0.12)
+    nulls = pl.repeat(None, n, eager=True, dtype=pl.String)
+    span = (returned - departure).astype(np.int64) + 365
+    on = departure + (rng.random(n) * span).astype(np.int64).astype("timedelta64[D]")
+    return (
+        pl.Series(regional, dtype=pl.String).zip_with(pl.Series(holds), nulls),
+        pl.Series(earlier, dtype=pl.String).zip_with(pl.Series(renewed), nulls),
+        np.where(renewed, on, np.datetime64("NaT", "D")),
+    )
+
+
 def _citizen_ids(
     rng: np.random.Generator,
     address: np.ndarray,
@@ -264,7 +319,7 @@ def build_population(seed: int, persons: int, survey_years: tuple[int, int]) -> 
     n = persons
     male = rng.random(n) < 0.54
     birth = _birth_dates(rng, n)
-    region = categorical(rng, n, [0.985, 0.008, 0.002, 0.005])
+    region = categorical(rng, n, [0.984, 0.008, 0.003, 0.005])
     minority = np.where((region == 0) & chance(rng, n, 0.01), 1 + chance(rng, n, 0.2), 0)
     names = nm.draw_names(rng, male, minority)
     birth_year = birth.astype("datetime64[Y]").astype(np.int64) + 1970
@@ -274,7 +329,14 @@ def build_population(seed: int, persons: int, survey_years: tuple[int, int]) -> 
     _apply_twins(rng, names, male, birth, address, seq, pair)
     fixed = np.zeros(n, dtype=bool)
     fixed[pair[0]] = fixed[pair[1]] = True
+    namesake = _namesakes(rng, (region == 0) & (minority == 0) & ~fixed, n)
+    _apply_namesakes(rng, names, male, birth, address, seq, namesake)
     citizen_id = _citizen_ids(rng, address, birth, seq, male, fixed)
+    is_namesake = np.zeros(n, dtype=bool)
+    is_namesake[namesake[0]] = is_namesake[namesake[1]] = True
+    passport_latin = list(zip(names.latin_surname, names.latin_given, names.latin_given_hyphen, strict=True))
+    for i in np.flatnonzero(region > 0):
+        passport_latin[i] = nm.regional_latin(names.surname[i], names.given[i], int(region[i]), names.latin_surname[i])
 
     ethnic = np.asarray(ETHNIC_HAN, dtype=object)[categorical(rng, n, [93, 4, 1.5, 0.5, 0.5, 0.5])]
     ethnic[minority == 1] = "维吾尔族"
@@ -289,8 +351,7 @@ def build_population(seed: int, persons: int, survey_years: tuple[int, int]) -> 
         np.asarray(list(ref.DISTRICTS), dtype=object)[categorical(rng, n, list(ref.DISTRICTS.values()))],
     )
     members, survey_years_taken = _membership(rng, kind, study["returned"], survey_years)
-    passport = ids.draw_passports(rng, n)
-    holds_passport = (region == 0) & chance(rng, n, 0.15)
+    passport, earlier_passport, renewed_on = _passports(rng, region, n, study["departure"], study["returned"])
     old_mobile = _mobiles(rng, n)
     frame = pl.DataFrame(
         {
@@ -304,10 +365,17 @@ def build_population(seed: int, persons: int, survey_years: tuple[int, int]) -> 
             "latin_surname": pl.Series(names.latin_surname, dtype=pl.String),
             "latin_given": pl.Series(names.latin_given, dtype=pl.String),
             "latin_given_hyphen": pl.Series(names.latin_given_hyphen, dtype=pl.String),
+            "passport_surname": pl.Series([p[0] for p in passport_latin], dtype=pl.String),
+            "passport_given": pl.Series([p[1] for p in passport_latin], dtype=pl.String),
+            "passport_given_hyphen": pl.Series([p[2] for p in passport_latin], dtype=pl.String),
             "surname_index": names.surname_index,
             "rare_non_gbk": names.rare_non_gbk,
             "citizen_id": citizen_id,
-            "passport": passport.zip_with(pl.Series(holds_passport), pl.repeat(None, n, eager=True, dtype=pl.String)),
+            "passport": passport,
+            "earlier_passport": earlier_passport,
+            "passport_renewed_on": renewed_on,
+            "is_namesake": is_namesake,
+            "is_twin": fixed,
             "permit": ids.draw_permits(rng, region),
             "country": pl.Series(study["country"], dtype=pl.String),
             "institution": study["institution"],

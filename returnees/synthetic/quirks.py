@@ -164,6 +164,14 @@ def render_names(
     return out
 
 
+def resident_traditional(
+    rng: np.random.Generator, rendered: pl.Series, names: pl.Series, region: np.ndarray
+) -> pl.Series:
+    """Hong Kong, Macao and Taiwan residents (``region`` > 0) mostly write their names in traditional
+    characters (60 % of their records)."""
+    return where((region > 0) & chance(rng, region.size, 0.6), traditional(names), rendered)
+
+
 def latin_names(
     rng: np.random.Generator, surname: pl.Series, given: pl.Series, hyphenated: pl.Series, is_lyu: np.ndarray
 ) -> pl.Series:

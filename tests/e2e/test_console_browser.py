@@ -8,41 +8,22 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
-import uvicorn
 
 from console.app import create_app
 from console.store import DecisionStore
 from console.users import add_user
+from e2e.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, serve
 from e2e.published import cli, published_warehouse
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SECRET = "e2e-secret-" + "y" * 24
-STEWARD = ("steward", "steward-pass-1")
+STEWARD = ("steward", "copper-moth-lantern")
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian 的 chromium 未安装（/usr/bin/chromium 不存在）")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -58,19 +39,8 @@ def landing_and_warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pat
 @pytest.fixture(scope="module")
 def console_url(landing_and_warehouse: tuple[Path, Path]) -> Iterator[str]:
     """The console served by uvicorn in a thread on a free 127.0.0.1 port."""
-    port = _free_port()
-    app = create_app(landing_and_warehouse[1], SECRET)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "控制台未能启动"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(create_app(landing_and_warehouse[1], SECRET)) as url:
+        yield url
 
 
 def _split_target(warehouse: Path, avoid: set[str]) -> tuple[str, list[str], list[str]]:

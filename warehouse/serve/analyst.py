@@ -1,187 +1,223 @@
-"""Schema `analyst`: what analysts query — personal data masked, every table and column commented.
+"""The analyst file (`analyst.duckdb` beside the warehouse): what analysts may read, and nothing else.
 
-ID numbers appear only as first 6 + `********` + last 4, mobiles as first 3 + `****` + last 4,
-names as surname + `*`; no e-mail, passport, raw field, record key or address reaches this
-schema. The unmasked tables stay in schema `restricted`. Tables holding no personal data pass
-through as views; the statistics are views over the profile.
+It is its own DuckDB file, built in the run's restricted connection through `ATTACH … AS analyst`
+and published together with the warehouse. It holds:
+
+- `person`: one row per person with the pseudonymous `person_id` and no quasi-identifier finer
+  than year of birth + district + sex (no name, ID, contact, birth date, study or employer detail);
+- dimension tables without personal data (employers, policies and their conditions);
+- statistics, every count of which is 5 or more or suppressed (null, shown as `<5`), with
+  complementary suppression where a total would reveal a suppressed cell (warehouse/serve/disclosure.py);
+- `run_info`: the run that built it (the same `run_id` as the warehouse's).
+
+No view refers to the restricted file: every object is a table of its own.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
 import duckdb
+import polars as pl
 
-from warehouse.serve.context import ANALYST, RESTRICTED, ensure_schemas
+from warehouse.serve.context import RESTRICTED
 from warehouse.serve.dictionary import apply_comments
+from warehouse.serve.disclosure import RowLine, suppress_small_cells
 from warehouse.serve.normalise import country_names
-from warehouse.store.db import scalar
+from warehouse.serve.yearly_stats import respondents, yearly_statistics
 
+CATALOG = "analyst"  # the analyst file as the run's connection attaches it
 R = RESTRICTED
 
+# Person-level tables: the columns they may carry besides `person_id`. Quasi-identifiers stop at
+# year of birth + district + sex.
+PERSON_LEVEL: dict[str, tuple[str, ...]] = {
+    "person": ("sex", "birth_year", "district", "is_returnee", "returnee_status", "returnee_status_label"),
+}
+QUASI_IDENTIFIERS = ("sex", "birth_year", "district")
 
-def mask_id(column: str) -> str:
-    """SQL: an 18-character ID number as first 6 + `********` + last 4."""
-    return f"CASE WHEN {column} IS NOT NULL THEN left({column}, 6) || '********' || right({column}, 4) END"
-
-
-def mask_mobile(column: str) -> str:
-    """SQL: an 11-digit mobile as first 3 + `****` + last 4."""
-    return f"CASE WHEN {column} IS NOT NULL THEN left({column}, 3) || '****' || right({column}, 4) END"
-
-
-def mask_name(column: str) -> str:
-    """SQL: a name as its first character followed by one `*` per further character."""
-    return f"CASE WHEN {column} IS NOT NULL THEN left({column}, 1) || repeat('*', length({column}) - 1) END"
-
-
-def mask_tail(column: str, keep_until: int = 5) -> str:
-    """SQL: a code with its last `keep_until` characters replaced by `*`."""
-    return (
-        f"CASE WHEN length({column}) > {keep_until} "
-        f"THEN left({column}, length({column}) - {keep_until}) || repeat('*', {keep_until}) END"
-    )
-
-
-# Masked copies of the restricted tables (materialised: the masking is computed once).
 TABLES: dict[str, str] = {
     "person": f"""
-        SELECT person_id, {mask_name("name")} AS name_masked, sex, year(birth_date)::INTEGER AS birth_year,
-               {mask_id("id_number")} AS id_number_masked, passport_no IS NOT NULL AS has_passport,
-               {mask_mobile("mobile")} AS mobile_masked, email IS NOT NULL AS has_email, district,
-               employer_name, employer_uscc, employer_kind, employer_district, employer_verified,
-               returnee_status, returnee_status_label, is_returnee, record_count, sources,
-               name_source, sex_source, birth_date_source, id_number_source, mobile_source, district_source,
-               employer_source
-        FROM {R}.dim_person
+        SELECT person_id, sex, year(birth_date)::INTEGER AS birth_year, district, is_returnee, returnee_status,
+               returnee_status_label
+        FROM {R}.dim_person ORDER BY person_id
     """,
-    "returnee_evidence": f"""
-        SELECT * REPLACE (CASE WHEN evidence_kind = 'degree_certificate'
-                               THEN '认证书编号 ' || degree_cert_masked ELSE detail END AS detail)
-        FROM (SELECT person_id, source, evidence_kind, evidence, asserts_study_abroad, study_country, event_date,
-                     {mask_tail("degree_cert_no")} AS degree_cert_masked, detail
-              FROM {R}.returnee_evidence)
-    """,
-    "person_conflicts": f"""
-        SELECT person_id, attribute, conflict, description, value_count,
-               list_sort(list_distinct(flatten(list_transform("values", lambda v: v.sources)))) AS sources
-        FROM {R}.person_conflicts
-    """,
-    "fact_education": f"""
-        SELECT e.person_id, e.source, e.study_country, c.name_zh AS study_country_name, e.institution_id,
-               e.institution_name, e.institution_tier, e.degree, e.degree_is_overseas, e.education_level, e.major,
-               e.departure_date, e.return_date, e.graduated_on, e.study_months,
-               e.degree_cert_no IS NOT NULL AS has_degree_cert
-        FROM {R}.fact_education e LEFT JOIN _countries c ON c.code = e.study_country
-        ORDER BY e.person_id, e.source, e.return_date
-    """,
-    "fact_employment": f"""
-        SELECT person_id, source, basis, verified, employer_uscc, employer_name, employer_kind, employer_district,
-               employer_in_cq, start_date, end_date, status, is_current, as_of_date, post, record_count
-        FROM {R}.fact_employment
-    """,
-    "fact_insurance": f"""
-        SELECT person_id, insurance_type, enrolment_status, is_active, employer_uscc, employer_name,
-               first_enrolled_on, enrolled_on, contribution_base, last_paid_month
-        FROM {R}.fact_insurance
-    """,
-    "fact_archive": f"""
-        SELECT person_id, custodian, archived_on, archive_status, in_custody, transferred_to
-        FROM {R}.fact_archive
-    """,
-    "fact_fx_study": f"""
-        SELECT f.person_id, f.study_country, c.name_zh AS study_country_name, f.first_service_date,
-               f.last_service_date, f.first_study_payment, f.last_study_payment, f.transactions, f.study_payments,
-               f.total_usd, f.service_kinds, f.institution_ids, f.institution_name,
-               year(f.first_service_date)::INTEGER AS first_service_year
-        FROM {R}.fact_fx_study f LEFT JOIN _countries c ON c.code = f.study_country
-        ORDER BY f.person_id, f.study_country
-    """,
-    "fact_title": f"""
-        SELECT person_id, title_name, title_level, title_rank, title_month FROM {R}.fact_title
-    """,
-    "fact_achievement": f"""
-        SELECT achievement_id, person_id, kind, title, level, achieved_on, author_rank, is_first_author
-        FROM {R}.fact_achievement
-    """,
-    "fact_application": f"""
-        SELECT application_id, person_id, programme, is_liuchuang, category, year, project_title, status, is_funded,
-               grant_10k_cny
-        FROM {R}.fact_application
-    """,
+    "dim_employer": f"SELECT * FROM {R}.dim_employer ORDER BY employer_uscc",
+    "dim_policy": f"SELECT * FROM {R}.dim_policy ORDER BY policy_id",
+    "dim_policy_condition": f"SELECT * FROM {R}.dim_policy_condition ORDER BY ALL",
 }
 
-_LIBRARY = f"(SELECT * FROM {ANALYST}.person_profile WHERE is_returnee)"
+
+@dataclass(frozen=True)
+class Statistic:
+    """A statistics table: its query over the restricted tables and which columns are counts."""
+
+    sql: str
+    counts: tuple[str, ...]
+    derived: dict[str, str] = field(default_factory=dict)  # column computed from a count → that count
+    lines: tuple[RowLine, ...] = ()
+
+
+_LIBRARY = f"(SELECT * FROM {R}.person_profile WHERE is_returnee)"
 _SHARE = "round(100.0 * count(*) / sum(count(*)) OVER (), 2) AS share_pct"
 _YEAR = "year(any_value(as_of_date))::INTEGER AS stat_year"
-VIEWS: dict[str, str] = {
-    # Tables that hold no personal data pass through unchanged (views, so nothing is copied).
-    "person_profile": f"SELECT * FROM {R}.person_profile",
-    "dim_employer": f"SELECT * FROM {R}.dim_employer",
-    "dim_policy": f"SELECT * FROM {R}.dim_policy",
-    "dim_policy_condition": f"SELECT * FROM {R}.dim_policy_condition",
-    "policy_push": f"SELECT * FROM {R}.policy_push",
-    "talent_library": f"""
-        SELECT p.*, s.name_masked, s.id_number_masked, s.mobile_masked
-        FROM {ANALYST}.person_profile p JOIN {ANALYST}.person s USING (person_id) WHERE p.is_returnee
-    """,
-    "stats_by_study_country": f"""
-        SELECT {_YEAR}, coalesce(study_country, '未知') AS study_country,
-               coalesce(any_value(study_country_name), '未知') AS study_country_name, count(*) AS returnees, {_SHARE},
-               count(*) FILTER (WHERE highest_overseas_degree = '博士') AS doctorates,
-               count(*) FILTER (WHERE years_since_return < 5) AS returned_last_5y
-        FROM {_LIBRARY} GROUP BY study_country ORDER BY returnees DESC, study_country
-    """,
-    "stats_by_degree": f"""
-        SELECT {_YEAR}, coalesce(highest_overseas_degree, '未知') AS highest_overseas_degree, count(*) AS returnees,
-               {_SHARE}
-        FROM {_LIBRARY} GROUP BY highest_overseas_degree ORDER BY returnees DESC
-    """,
-    "stats_by_district": f"""
+
+STATISTICS: dict[str, Statistic] = {
+    "stats_overview": Statistic(
+        f"""
+        SELECT count(*) AS persons, count(*) FILTER (WHERE is_returnee) AS returnees,
+               count(*) FILTER (WHERE returnee_status = 'certified') AS certified
+        FROM {R}.dim_person
+        """,
+        ("persons", "returnees", "certified"),
+    ),
+    "stats_by_returnee_status": Statistic(
+        f"""
+        SELECT returnee_status, any_value(returnee_status_label) AS returnee_status_label, count(*) AS persons
+        FROM {R}.dim_person GROUP BY returnee_status ORDER BY persons DESC, returnee_status
+        """,
+        ("persons",),
+    ),
+    "stats_by_study_country": Statistic(
+        f"""
+        SELECT {_YEAR}, coalesce(p.study_country, '未知') AS study_country,
+               coalesce(any_value(c.name_zh), '未知') AS study_country_name, count(*) AS returnees, {_SHARE},
+               count(*) FILTER (WHERE p.highest_overseas_degree = '博士') AS doctorates,
+               count(*) FILTER (WHERE p.years_since_return < 5) AS returned_last_5y
+        FROM {_LIBRARY} p LEFT JOIN _countries c ON c.code = p.study_country
+        GROUP BY p.study_country ORDER BY returnees DESC, study_country
+        """,
+        ("returnees", "doctorates", "returned_last_5y"),
+        {"share_pct": "returnees"},
+    ),
+    "stats_by_degree": Statistic(
+        f"""
+        SELECT {_YEAR}, coalesce(highest_overseas_degree, '未知') AS highest_overseas_degree,
+               count(*) AS returnees, {_SHARE}
+        FROM {_LIBRARY} GROUP BY highest_overseas_degree ORDER BY returnees DESC, 2
+        """,
+        ("returnees",),
+        {"share_pct": "returnees"},
+    ),
+    "stats_by_district": Statistic(
+        f"""
         SELECT {_YEAR}, coalesce(district, employer_district, '未知') AS district, count(*) AS returnees, {_SHARE}
         FROM {_LIBRARY} GROUP BY ALL ORDER BY returnees DESC, district
-    """,
-    "stats_by_return_year": f"""
+        """,
+        ("returnees",),
+        {"share_pct": "returnees"},
+    ),
+    "stats_by_return_year": Statistic(
+        f"""
         SELECT return_year, count(*) AS returnees,
                count(*) FILTER (WHERE highest_overseas_degree = '博士') AS doctorates,
                count(*) FILTER (WHERE highest_overseas_degree = '硕士') AS masters,
                count(*) FILTER (WHERE highest_overseas_degree = '学士') AS bachelors,
                count(*) FILTER (WHERE returnee_status = 'certified') AS certified
         FROM {_LIBRARY} WHERE return_year IS NOT NULL GROUP BY return_year ORDER BY return_year
-    """,
-    "stats_by_employer_kind": f"""
+        """,
+        ("returnees", "doctorates", "masters", "bachelors", "certified"),
+    ),
+    "stats_by_employer_kind": Statistic(
+        f"""
         SELECT {_YEAR}, coalesce(employer_kind, '未知') AS employer_kind, count(*) AS returnees, {_SHARE}
-        FROM {_LIBRARY} GROUP BY ALL ORDER BY returnees DESC
-    """,
-    "stats_policy_push": f"""
-        SELECT policy_id, any_value(policy_name) AS policy_name, status, any_value(status_label) AS status_label,
+        FROM {_LIBRARY} GROUP BY ALL ORDER BY returnees DESC, employer_kind
+        """,
+        ("returnees",),
+        {"share_pct": "returnees"},
+    ),
+    "stats_by_source": Statistic(
+        f"""
+        SELECT source, count(*) AS persons
+        FROM (SELECT unnest(sources) AS source FROM {R}.dim_person) GROUP BY source ORDER BY persons DESC, source
+        """,
+        ("persons",),
+    ),
+    "stats_person_conflicts": Statistic(
+        f"""
+        SELECT attribute, conflict, any_value(description) AS description, count(DISTINCT person_id) AS persons
+        FROM {R}.person_conflicts GROUP BY attribute, conflict ORDER BY persons DESC, attribute, conflict
+        """,
+        ("persons",),
+    ),
+    "stats_policy_push": Statistic(
+        f"""
+        SELECT p.policy_id, any_value(p.policy_name) AS policy_name,
+               count(*) FILTER (WHERE p.status = 'eligible') AS eligible,
+               count(*) FILTER (WHERE p.status = 'needs_evidence') AS needs_evidence,
+               count(*) FILTER (WHERE p.status = 'not_eligible') AS not_eligible,
                count(*) AS persons
-        FROM {ANALYST}.policy_push GROUP BY policy_id, status ORDER BY policy_id, status
-    """,
+        FROM {R}.policy_push p GROUP BY p.policy_id ORDER BY p.policy_id
+        """,
+        ("eligible", "needs_evidence", "not_eligible", "persons"),
+        lines=(RowLine("persons", ("eligible", "needs_evidence", "not_eligible")),),
+    ),
 }
 
 
-def build_analyst_schema(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """(Re)create every analyst table and view with their comments, and comment the restricted
-    tables, in one transaction; return the row counts of the analyst tables."""
+# Statistics computed in polars (already suppressed): table → its count columns.
+COMPUTED_STATISTICS: dict[str, tuple[str, ...]] = {
+    "stats_yearly": ("returnees", "previous_returnees"),
+    "stats_yearly_total": ("returnees", "previous_returnees"),
+}
+
+
+def _computed_statistics(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
+    cells, totals = yearly_statistics(respondents(con))
+    return {"stats_yearly": cells, "stats_yearly_total": totals}
+
+
+def analyst_path(published: Path) -> Path:
+    """The published analyst file: `analyst.duckdb` beside the warehouse."""
+    return published.with_name("analyst.duckdb")
+
+
+def _statistic(con: duckdb.DuckDBPyConnection, statistic: Statistic) -> pl.DataFrame:
+    frame = con.sql(statistic.sql).pl()
+    return suppress_small_cells(frame, statistic.counts, statistic.lines, statistic.derived)
+
+
+def build_analyst_file(con: duckdb.DuckDBPyConnection, target: Path, run_id: str, as_of: dt.date) -> dict[str, int]:
+    """Write the analyst file at `target` (replacing it) from the restricted tables of `con`; return
+    the row count of every object. The file stays attached to `con` as `analyst` for the checks."""
+    detach_analyst_file(con)
+    target.unlink(missing_ok=True)
+    Path(f"{target}.wal").unlink(missing_ok=True)
+    con.execute(f"ATTACH '{target}' AS {CATALOG}")
     con.register("_countries", country_names().to_arrow())
-    con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(f"DROP SCHEMA IF EXISTS {ANALYST} CASCADE")  # rebuilt whole: objects may change kind
-        ensure_schemas(con)
+        counts: dict[str, int] = {}
         for name, select in TABLES.items():
-            con.execute(f"CREATE TABLE {ANALYST}.{name} AS {select}")
-        for name, select in VIEWS.items():
-            con.execute(f"CREATE VIEW {ANALYST}.{name} AS {select}")
-        for name in (*TABLES, *VIEWS):
-            apply_comments(con, ANALYST, name)
-        restricted = con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = ? ORDER BY table_name", [RESTRICTED]
-        ).fetchall()
-        for (name,) in restricted:
-            apply_comments(con, RESTRICTED, name)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+            con.execute(f"CREATE TABLE {CATALOG}.main.{name} AS {select}")
+        frames = {name: _statistic(con, statistic) for name, statistic in STATISTICS.items()}
+        for name, frame in {**frames, **_computed_statistics(con)}.items():
+            con.register("_stat", frame.to_arrow())
+            con.execute(f"CREATE TABLE {CATALOG}.main.{name} AS SELECT * FROM _stat")
+            con.unregister("_stat")
+        con.execute(
+            f"CREATE TABLE {CATALOG}.main.run_info AS SELECT ?::VARCHAR AS run_id, ?::DATE AS as_of, "
+            "now()::TIMESTAMP AS built_at",
+            [run_id, as_of],
+        )
+        for name in (*TABLES, *STATISTICS, *COMPUTED_STATISTICS, "run_info"):
+            apply_comments(con, "main", name, catalog=CATALOG)
+            counts[name] = con.execute(f"SELECT count(*) FROM {CATALOG}.main.{name}").fetchall()[0][0]
     finally:
         con.unregister("_countries")
-    return {name: scalar(con, f"SELECT count(*) FROM {ANALYST}.{name}") for name in TABLES}
+    return counts
+
+
+def attach_analyst_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Attach a built analyst file as `analyst` (for the checks and exports of the same run)."""
+    attached = {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
+    if CATALOG not in attached:
+        con.execute(f"ATTACH '{path}' AS {CATALOG}")
+
+
+def detach_analyst_file(con: duckdb.DuckDBPyConnection) -> None:
+    """Detach the analyst file if attached (it must be closed before it is checkpointed and published)."""
+    attached = {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
+    if CATALOG in attached:
+        con.execute(f"DETACH {CATALOG}")

@@ -13,7 +13,8 @@ import duckdb
 
 TABLE_DOCS: dict[str, str] = {
     "dim_person": "人员黄金记录：每名人员一行，各属性按存活规则选取，并注明提供该值的来源与记录（未脱敏，受限访问）",
-    "person": "人员黄金记录（脱敏）：每名人员一行；身份证号、手机号、姓名已脱敏，不含邮箱、护照号等联系方式原文",
+    "person": "人员（分析库）：每名人员一行，只有假名化的人员编号、性别、出生年份、所在区县与留学回国身份；"
+    "不含姓名、证件号、联系方式、出生日期及其他可识别个人的信息",
     "person_conflicts": "人员属性冲突：每名人员每类冲突一行，列出各来源不一致的取值，供数据管理员核查",
     "returnee_evidence": "留学回国证据：每条来源断言一行"
     "（学历认证书、调查填报、系统登记、档案、外汇留学业务、否认留学）",
@@ -30,7 +31,6 @@ TABLE_DOCS: dict[str, str] = {
     "dim_employer": "用人单位：每个统一社会信用代码一行（名称、单位性质及判定依据、登记地区县）",
     "person_profile": "人员数字画像：每名人员一行，"
     "含学历、留学、回国、职称、单位、参保、创业、成果、申报等标签及完整度",
-    "talent_library": "人才库：留学回国人员（有留学证据者）的数字画像及脱敏基本信息",
     "dim_policy": "政策库：每项政策措施一行（名称、发文机关、文件、文号、条款是否已核对）",
     "dim_policy_condition": "政策条件：每项政策每个条件一行（条款、所需证明材料、判定规则及其 SQL）",
     "policy_push": "政策推送：每名人才库人员每项政策一行，判定为符合/需补充材料/不符合并说明理由",
@@ -39,8 +39,21 @@ TABLE_DOCS: dict[str, str] = {
     "stats_by_district": "年度统计：人才库按所在区县分布（未填报时取单位登记地）",
     "stats_by_return_year": "年度统计：人才库按回国年份分布（含学位构成与已认证人数）",
     "stats_by_employer_kind": "年度统计：人才库按单位性质分布",
-    "stats_policy_push": "统计：各政策推送结果人数",
+    "stats_policy_push": "统计：各政策推送结果人数（每项政策一行）",
+    "stats_overview": "统计：人员、人才库与已认证人数",
+    "stats_by_returnee_status": "统计：人员按留学回国身份分布",
+    "stats_by_source": "统计：各来源覆盖的人员数",
+    "stats_person_conflicts": "统计：各类人员属性冲突涉及的人数",
+    "run_info": "本文件由哪次运行生成（与数仓文件的 run_id 相同）",
+    "stats_yearly": "年度统计（留学人员信息统计调查）：每个调查年度按留学国家、学位、区县、回国年份、单位性质的人数"
+    "及与上年比较",
+    "stats_yearly_total": "年度统计（留学人员信息统计调查）：每个调查年度的填报人数及与上年比较",
+    "policy_push_events": "政策推送事件：每名人员每项政策每次状态变化一行（新符合、需补充材料、不再符合），"
+    "逐夜累积，同一变化只告知一次；含联系方式的推送消息由 returnees export push 导出，不进入分析库",
 }
+
+SUPPRESSION_NOTE = "；少于5人的计数，以及可据以推算出它的计数，为空值（显示为<5）"
+TABLE_DOCS.update({name: doc + SUPPRESSION_NOTE for name, doc in TABLE_DOCS.items() if name.startswith("stats_")})
 
 COLUMN_DOCS: dict[str, str] = {
     # persons and provenance
@@ -230,17 +243,41 @@ COLUMN_DOCS: dict[str, str] = {
     "full_time_in_cq": "是否已全职在渝（在渝参保缴费或核实就业为是，否则为空）",
     "in_chongqing": "是否在渝就业或居住（单位在渝或填报了重庆区县为是，否则为空）",
     "tags": "画像标签",
+    "outside_civil_service": "是否不属于公务员及参照公务员管理人员"
+    "（单位为机关为否；企业或创业者为是；事业单位等无法判断为空）",
+    "national_programme_funded": "是否已入选国家级留学回国人才计划"
+    "（平台申报记录中获资助的中国留学人员回国创业启动支持计划）",
+    "liuchuang_last_grant_year": "最近一次获留创计划资助的年度",
+    "award_since_grant": "获留创计划资助后是否取得市级及以上获奖成果（有为是，否则为空）",
+    "employer_insured_persons": "当前单位在本库中参保缴费的人数（只含本库人员，是下限）",
+    "employer_si_since": "当前单位在本库中最早的参保日期",
+    "employer_si_years": "当前单位自最早参保以来的整年数（截至统计日期）",
+    "employer_pays_si": "当前单位是否有人参保缴费（本库可见；有参保记录但均已停缴为否）",
+    "pre_departure_contributions": "出国前是否已参加职工基本养老或医疗保险（首次参保早于出国时间为是，否则为空）",
     # policies
     "policy_id": "政策编号",
     "policy_name": "政策简称",
     "full_name": "政策全称",
     "benefit": "支持内容",
     "issuer": "发文机关",
-    "document": "政策文件",
-    "document_number": "文号（未核实时为空）",
-    "clauses_verified": "条款是否已与文件原文核对",
+    "document": "政策文件（标题）",
+    "document_number": "文号（原文未载文号时为空）",
+    "document_date": "发文日期（原文未载明时为空）",
+    "benefit_source": "支持内容所依据的文件与条款",
+    "apply_at": "申请渠道与时间",
+    "quote": "条件所依据的原文（多段以……连接）",
+    "judged_by": "判定方式（data 由数据判定 / evidence 只能凭材料或评审认定）",
+    "data_source": "规则所用的数据及其来源",
+    "unknown_conditions": "数据无法判定、需材料证明的条件",
+    "event_id": "事件编号（运行、人员、政策与变化的摘要，供通知服务去重）",
+    "run_id": "发现该变化的运行编号",
+    "run_seq": "发现该变化的运行序号（逐次递增，用于取最近一次告知的状态）",
+    "change": "变化（newly_eligible 新符合 / now_needs_evidence 需补充材料 / no_longer_eligible 不再符合）",
+    "change_label": "变化（中文）",
+    "previous_status": "此前告知的判定结果（从未告知为空）",
+    "clauses_verified": "条款是否已与文件原文核对（每个条件都引用原文且引文在原文中找到）",
     "condition_count": "条件数",
-    "materials": "需申请人另行提供、数据无法核查的条件",
+    "materials": "申报材料（摘自原文）",
     "policy_file": "政策库中的 YAML 文件",
     "condition_id": "条件编号",
     "seq": "条件顺序",
@@ -266,11 +303,31 @@ COLUMN_DOCS: dict[str, str] = {
     "bachelors": "其中学士",
     "certified": "其中已认证",
     "returned_last_5y": "其中近5年回国",
+    "eligible": "符合的人数",
+    "needs_evidence": "需补充材料的人数",
+    "not_eligible": "不符合的人数",
+    # the run
+    "as_of": "统计日期（最新当前交付日）",
+    "built_at": "生成时间",
+    "survey_year": "调查年度（调查表所属年度）",
+    "dimension": "分类（study_country、degree、district、return_year、employer_kind）",
+    "dimension_label": "分类（中文）",
+    "previous_returnees": "上年人数（上年不公布或为0时为空）",
+    "change_pct": "增减（%，两年人数都公布时给出）",
 }
 
 TABLE_COLUMN_DOCS: dict[tuple[str, str], str] = {
+    ("run_info", "run_id"): "生成本文件的运行编号（与数仓 run_log.run_id 相同）",
     ("policy_push", "status"): "判定结果（eligible 符合 / needs_evidence 需补充材料 / not_eligible 不符合）",
-    ("stats_policy_push", "status"): "判定结果（eligible 符合 / needs_evidence 需补充材料 / not_eligible 不符合）",
+    ("policy_push_events", "status"): "本次判定结果（eligible / needs_evidence / not_eligible；"
+    "not_evaluated 已不在人才库）",
+    ("stats_yearly", "category"): "类别（国家、学位、区县、回国年份或单位性质；未知为无法确定）",
+    ("stats_yearly", "change"): "较上年增减（两年人数都公布时给出）",
+    ("stats_yearly_total", "change"): "较上年增减（两年人数都公布时给出）",
+    ("stats_yearly", "returnees"): "人数（小于5或为防推算而隐去时为空）",
+    ("stats_yearly_total", "returnees"): "填报人数（小于5时为空）",
+    ("dim_policy_condition", "basis"): "原文未写明的事实的出处（有此项的政策不能标为已核对）",
+    ("policy_push_events", "as_of_date"): "统计日期（发现该变化的运行的最新当前交付日）",
     ("fact_title", "record_uid"): "专业技术平台记录编号",
     ("fact_application", "status"): "申报状态（已提交、单位审核、主管部门审核、专家评审、已资助、未通过）",
     ("fact_employment", "record_count"): "合并的来源记录数（社保按人员与单位合并各险种）",
@@ -285,6 +342,9 @@ TABLE_COLUMN_DOCS: dict[tuple[str, str], str] = {
     ("fact_achievement", "title"): "成果名称",
     ("dim_policy_condition", "document"): "条件所依据的政策文件",
     ("stats_by_district", "district"): "所在区县（未填报时取单位登记地区县）",
+    ("person", "district"): "所在区县（黄金记录；分析库中唯一的地点信息）",
+    ("stats_by_source", "source"): "来源系统",
+    ("stats_person_conflicts", "description"): "冲突说明（各类冲突的固定说明文字）",
     ("person_profile", "sex"): "性别（M 男 / F 女，取黄金记录）",
 }
 
@@ -306,27 +366,40 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def apply_comments(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> None:
-    """`COMMENT ON` a table or view and each of its columns; raise if any lacks documentation."""
-    kind = (
-        "VIEW"
-        if con.execute(
-            "SELECT count(*) FROM duckdb_views() WHERE schema_name = ? AND view_name = ?", [schema, name]
-        ).fetchall()[0][0]
-        else "TABLE"
-    )
+def apply_comments(con: duckdb.DuckDBPyConnection, schema: str, name: str, catalog: str | None = None) -> None:
+    """`COMMENT ON` a table or view and each of its columns; raise if any lacks documentation.
+
+    `catalog` names an attached database (the analyst file); by default the connection's own.
+    """
+    database = catalog or con.execute("SELECT current_database()").fetchall()[0][0]
+    where = "database_name = ? AND schema_name = ?"
+    is_view = con.execute(
+        f"SELECT count(*) FROM duckdb_views() WHERE {where} AND view_name = ?", [database, schema, name]
+    ).fetchall()[0][0]
+    qualified = f'"{database}"."{schema}"."{name}"'
     if name not in TABLE_DOCS:
         raise KeyError(f"表 {schema}.{name} 没有说明")
-    con.execute(f"COMMENT ON {kind} {schema}.{name} IS {_quote(TABLE_DOCS[name])}")
+    con.execute(f"COMMENT ON {'VIEW' if is_view else 'TABLE'} {qualified} IS {_quote(TABLE_DOCS[name])}")
     columns = [
         r[0]
         for r in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
-            [schema, name],
+            f"SELECT column_name FROM duckdb_columns() WHERE {where} AND table_name = ? ORDER BY column_index",
+            [database, schema, name],
         ).fetchall()
     ]
     missing = [c for c in columns if column_doc(name, c) is None]
     if missing:
         raise KeyError(f"{schema}.{name} 的列没有说明：{', '.join(missing)}")
     for column in columns:
-        con.execute(f'COMMENT ON COLUMN {schema}.{name}."{column}" IS {_quote(column_doc(name, column))}')
+        con.execute(f'COMMENT ON COLUMN {qualified}."{column}" IS {_quote(column_doc(name, column))}')
+
+
+def comment_schema(con: duckdb.DuckDBPyConnection, schema: str) -> None:
+    """`apply_comments` to every table of a schema of the connection's own database."""
+    tables = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = ?"
+        " ORDER BY table_name",
+        [schema],
+    ).fetchall()
+    for (name,) in tables:
+        apply_comments(con, schema, name)

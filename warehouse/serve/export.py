@@ -1,11 +1,10 @@
-"""Files beside the warehouse: the Parquet export of the analyst schema and the per-run report.
+"""Files beside the warehouse: the Parquet export of the analyst file and the per-run report.
 
 A run writes them into a staging folder (`.serve.<run>.building/`) before the warehouse is
 published; after publishing they are moved into place, so the files beside the warehouse always
 describe the published warehouse:
 
-- `<dir>/parquet/<table>.parquet`, or `<dir>/parquet/<table>/<column>=<value>/*.parquet` for the
-  tables in `PARTITIONS` (Hive partitioning, readable with `read_parquet(..., hive_partitioning=true)`);
+- `<dir>/parquet/<table>.parquet`, one file per table of the analyst file;
 - `<dir>/reports/report_<date>_<run>.html`, and `<dir>/report.html` as the latest copy.
 """
 
@@ -17,11 +16,9 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.serve.context import ANALYST
+from warehouse.serve.analyst import CATALOG
 from warehouse.serve.report import render_report
 
-# Large tables split where analysts usually filter.
-PARTITIONS: dict[str, str] = {"policy_push": "policy_id", "fact_employment": "source"}
 PARQUET = "parquet"
 REPORT = "report.html"
 
@@ -32,22 +29,15 @@ def staging_dir(published: Path, run_id: str) -> Path:
 
 
 def export_parquet(con: duckdb.DuckDBPyConnection, out: Path) -> dict[str, int]:
-    """Write every analyst table and view to Parquet under `out`; return rows per object."""
+    """Write every table of the attached analyst file to Parquet under `out`; return rows per table."""
     out.mkdir(parents=True, exist_ok=True)
     objects = con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = ?"
-        " UNION ALL SELECT view_name FROM duckdb_views() WHERE schema_name = ? ORDER BY 1",
-        [ANALYST, ANALYST],
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY 1", [CATALOG]
     ).fetchall()
     counts = {}
     for (name,) in objects:
-        source = f"(SELECT * FROM {ANALYST}.{name})"
-        if name in PARTITIONS:
-            target = out / name
-            con.execute(f"COPY {source} TO '{target}' (FORMAT parquet, PARTITION_BY ({PARTITIONS[name]}))")
-        else:
-            con.execute(f"COPY {source} TO '{out / f'{name}.parquet'}' (FORMAT parquet)")
-        counts[name] = con.execute(f"SELECT count(*) FROM {ANALYST}.{name}").fetchall()[0][0]
+        con.execute(f"COPY {CATALOG}.main.{name} TO '{out / f'{name}.parquet'}' (FORMAT parquet)")
+        counts[name] = con.execute(f"SELECT count(*) FROM {CATALOG}.main.{name}").fetchall()[0][0]
     return counts
 
 
@@ -80,4 +70,13 @@ def publish_exports(published: Path, run_id: str) -> list[Path]:
     shutil.rmtree(old, ignore_errors=True)
     for stale in folder.glob(".serve.*.building"):
         shutil.rmtree(stale, ignore_errors=True)
+    for published_path in (target, report, folder / REPORT, report.parent):
+        readable_by_analysts(published_path)
     return [target, report, folder / REPORT]
+
+
+def readable_by_analysts(path: Path) -> None:
+    """Give a published export the modes analysts need (the run creates files owner-only)."""
+    paths = [path, *path.rglob("*")] if path.is_dir() else [path]
+    for item in paths:
+        item.chmod(0o755 if item.is_dir() else 0o644)

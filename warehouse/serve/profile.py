@@ -13,11 +13,17 @@ import datetime as dt
 import duckdb
 
 from warehouse.serve.context import RESTRICTED, priority_sql, reference_date
+from warehouse.serve.facts.platform import NATIONAL_RETURNEE_PROGRAMMES
 from warehouse.serve.normalise import country_names
 from warehouse.store.db import scalar
 
 DEGREE_RANK_SQL = "CASE degree WHEN '博士' THEN 3 WHEN '硕士' THEN 2 WHEN '学士' THEN 1 WHEN '无' THEN 0 END"
 TIER_RANK_SQL = "CASE institution_tier WHEN 'top50' THEN 1 WHEN 'top100' THEN 2 WHEN 'top200' THEN 3 ELSE 4 END"
+# Employer kinds whose staff are no civil servants (机关 staff are; a 事业单位 may be managed as one).
+ENTERPRISE_KINDS = ("国有企业", "民营企业", "外资企业", "自主创业", "企业")
+# Employees' schemes a person keeps the years of (企业职工 / 机关事业单位 pension, employees' medical insurance).
+EMPLOYEE_SCHEMES = ("企业职工基本养老保险", "机关事业单位养老保险", "职工基本医疗保险")
+AWARD_LEVELS = ("国际", "国家级", "省部级", "市级")  # 市级及以上成果奖励
 COMPLETENESS_FIELDS = (
     "d.name",
     "d.sex",
@@ -97,6 +103,18 @@ def _work() -> str:
                    bool_or(i.is_active AND i.employer_uscc IS NULL AND i.employer_name IS NULL) AS resident_scheme_only
             FROM {RESTRICTED}.fact_insurance i JOIN e USING (person_id) GROUP BY i.person_id
         ),
+        company AS (
+            SELECT employer_uscc, count(DISTINCT person_id) FILTER (WHERE is_active)::INTEGER AS insured_persons,
+                   min(enrolled_on) AS si_since, bool_or(is_active) AS pays_si
+            FROM {RESTRICTED}.fact_insurance WHERE employer_uscc IS NOT NULL GROUP BY employer_uscc
+        ),
+        pre_si AS (
+            SELECT i.person_id, true AS contributed_before_departure
+            FROM {RESTRICTED}.fact_insurance i JOIN e USING (person_id)
+            WHERE i.insurance_type IN ({", ".join(f"'{s}'" for s in EMPLOYEE_SCHEMES)})
+              AND i.first_enrolled_on < e.departure_date
+            GROUP BY i.person_id
+        ),
         title AS (
             SELECT person_id, arg_max({{'title_level': title_level, 'title_name': title_name,
                                         'title_month': title_month, 'title_rank': title_rank}},
@@ -107,7 +125,8 @@ def _work() -> str:
 
 
 def _platform() -> str:
-    """Per person: achievements by kind and level, applications and grants of the programme."""
+    """Per person: achievements by kind and level, applications and grants of the programme, awards since."""
+    national = " OR ".join(f"programme LIKE '%{p}%'" for p in NATIONAL_RETURNEE_PROGRAMMES)
     return f"""
         ach_kind AS (
             SELECT person_id, kind, count(*)::INTEGER AS n FROM {RESTRICTED}.fact_achievement
@@ -137,6 +156,8 @@ def _platform() -> str:
         apps AS (
             SELECT person_id, count(*)::INTEGER AS applications_total,
                    count(*) FILTER (WHERE is_liuchuang AND is_funded)::INTEGER AS liuchuang_grants,
+                   max(year) FILTER (WHERE is_liuchuang AND is_funded) AS liuchuang_last_grant_year,
+                   bool_or(is_funded AND ({national})) AS national_programme_funded,
                    round(sum(grant_10k_cny) FILTER (WHERE is_funded), 2) AS grants_10k_cny_total,
                    bool_or(category = '创业类') AS venture_applicant,
                    list(concat_ws(' ', year::VARCHAR, programme, category, status,
@@ -144,6 +165,13 @@ def _platform() -> str:
                                        THEN '（' || grant_10k_cny::VARCHAR || '万元）' END)
                         ORDER BY year, application_id) AS programme_history
             FROM {RESTRICTED}.fact_application WHERE person_id IS NOT NULL GROUP BY person_id
+        ),
+        awards AS (
+            SELECT a.person_id, true AS award_since_grant
+            FROM {RESTRICTED}.fact_achievement a JOIN apps USING (person_id)
+            WHERE a.kind = '获奖' AND a.level IN ({", ".join(f"'{v}'" for v in AWARD_LEVELS)})
+              AND year(a.achieved_on) > apps.liuchuang_last_grant_year
+            GROUP BY a.person_id
         )
     """
 
@@ -207,18 +235,28 @@ def profile_sql(as_of: dt.date) -> str:
                    coalesce(apps.applications_total, 0) AS applications_total,
                    coalesce(apps.liuchuang_grants, 0) AS liuchuang_grants,
                    coalesce(apps.grants_10k_cny_total, 0) AS grants_10k_cny_total,
+                   apps.liuchuang_last_grant_year, awards.award_since_grant,
+                   coalesce(apps.national_programme_funded, false) AS national_programme_funded,
+                   company.insured_persons AS employer_insured_persons, company.si_since AS employer_si_since,
+                   company.pays_si AS employer_pays_si,
+                   pre_si.contributed_before_departure AS pre_departure_contributions,
                    coalesce(apps.programme_history, []::VARCHAR[]) AS programme_history,
                    round(100.0 * ({present}) / {len(COMPLETENESS_FIELDS)})::INTEGER AS completeness,
                    d.sources AS source_coverage, len(d.sources)::INTEGER AS source_count
             FROM {RESTRICTED}.dim_person d
             JOIN e USING (person_id)
             LEFT JOIN jobs USING (person_id) LEFT JOIN si USING (person_id) LEFT JOIN title USING (person_id)
-            LEFT JOIN ach USING (person_id) LEFT JOIN apps USING (person_id)
+            LEFT JOIN ach USING (person_id) LEFT JOIN apps USING (person_id) LEFT JOIN awards USING (person_id)
+            LEFT JOIN pre_si USING (person_id) LEFT JOIN company ON company.employer_uscc = d.employer_uscc
             LEFT JOIN _countries c ON c.code = e.study_country
         ),
         p AS (
             SELECT * EXCLUDE (founder_evidence, employer_kind_recorded),
                    date_sub('year', arrived_cq_on, as_of_date)::INTEGER AS years_in_cq,
+                   date_sub('year', employer_si_since, as_of_date)::INTEGER AS employer_si_years,
+                   CASE WHEN employer_kind_recorded = '机关' THEN false
+                        WHEN employer_kind_recorded IN ({", ".join(f"'{k}'" for k in ENTERPRISE_KINDS)})
+                             OR founder_evidence THEN true END AS outside_civil_service,
                    CASE WHEN founder_evidence THEN true
                         WHEN employer_kind_recorded IS NOT NULL AND employer_kind_recorded NOT IN ('企业', '其他')
                              THEN false

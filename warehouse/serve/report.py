@@ -14,7 +14,9 @@ from dataclasses import dataclass
 import duckdb
 from jinja2 import Environment
 
-from warehouse.serve.context import ANALYST, SOURCE_LABELS
+from warehouse.serve.analyst import CATALOG
+from warehouse.serve.context import SOURCE_LABELS
+from warehouse.serve.disclosure import SUPPRESSED_LABEL
 
 PALETTE = {"eligible": "#2e7d32", "needs_evidence": "#f9a825", "not_eligible": "#bdbdbd"}
 BAR = "#1f5fa8"
@@ -33,40 +35,45 @@ def _esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def bar_chart(rows: list[tuple[str, int]], width: int = 620, bar_height: int = 20) -> str:
-    """Horizontal bars, one per (label, value), values printed at the bar ends."""
-    top = max((v for _, v in rows), default=0) or 1
+def shown(value: int | None) -> str:
+    """A count as the report prints it: `<5` where the analyst file suppressed it."""
+    return SUPPRESSED_LABEL if value is None else f"{value:,}"
+
+
+def bar_chart(rows: list[tuple[str, int | None]], width: int = 620, bar_height: int = 20) -> str:
+    """Horizontal bars, one per (label, value), values printed at the bar ends (`<5` without a bar)."""
+    top = max((v or 0 for _, v in rows), default=0) or 1
     label_w, gap = 150, 6
     height = len(rows) * (bar_height + gap) + gap
     usable = width - label_w - 70
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">']
     for i, (label, value) in enumerate(rows):
         y = gap + i * (bar_height + gap)
-        w = max(1, round(usable * value / top))
+        w = max(1, round(usable * (value or 0) / top))
         parts += [
             f'<text x="{label_w - 8}" y="{y + bar_height - 5}" text-anchor="end" font-size="13">{_esc(label)}</text>',
             f'<rect x="{label_w}" y="{y}" width="{w}" height="{bar_height}" fill="{BAR}"><title>{_esc(label)}：'
             f"{value}</title></rect>",
-            f'<text x="{label_w + w + 6}" y="{y + bar_height - 5}" font-size="12">{value:,}</text>',
+            f'<text x="{label_w + w + 6}" y="{y + bar_height - 5}" font-size="12">{shown(value)}</text>',
         ]
     parts.append("</svg>")
     return "".join(parts)
 
 
-def column_chart(rows: list[tuple[str, int]], width: int = 900, height: int = 240) -> str:
-    """Vertical columns over an ordered axis (years), every fifth label shown."""
-    top = max((v for _, v in rows), default=0) or 1
+def column_chart(rows: list[tuple[str, int | None]], width: int = 900, height: int = 240) -> str:
+    """Vertical columns over an ordered axis (years), every fifth label shown (`<5` as no column)."""
+    top = max((v or 0 for _, v in rows), default=0) or 1
     left, bottom = 40, 30
     step = (width - left - 10) / max(len(rows), 1)
     usable = height - bottom - 10
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">']
     parts.append(f'<text x="4" y="14" font-size="11">{top:,}</text>')
     for i, (label, value) in enumerate(rows):
-        h = round(usable * value / top)
+        h = round(usable * (value or 0) / top)
         x = left + i * step
         parts.append(
             f'<rect x="{x:.1f}" y="{height - bottom - h}" width="{max(step - 2, 1):.1f}" height="{h}" fill="{BAR}">'
-            f"<title>{_esc(label)}：{value}</title></rect>"
+            f"<title>{_esc(label)}：{shown(value)}</title></rect>"
         )
         if i % 5 == 0 or i == len(rows) - 1:
             parts.append(
@@ -77,21 +84,21 @@ def column_chart(rows: list[tuple[str, int]], width: int = 900, height: int = 24
     return "".join(parts)
 
 
-def stacked_chart(rows: list[tuple[str, dict[str, int]]], labels: dict[str, str], width: int = 760) -> str:
-    """One 100 % bar per row, split by status, with a legend."""
+def stacked_chart(rows: list[tuple[str, dict[str, int | None]]], labels: dict[str, str], width: int = 760) -> str:
+    """One 100 % bar per row, split by status, with a legend (a suppressed part draws nothing)."""
     label_w, bar_h, gap = 150, 22, 8
     usable = width - label_w - 20
     height = len(rows) * (bar_h + gap) + 40
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">']
     for i, (label, counts) in enumerate(rows):
         y = gap + i * (bar_h + gap)
-        total = sum(counts.values()) or 1
+        total = sum(v or 0 for v in counts.values()) or 1
         x = float(label_w)
         parts.append(
             f'<text x="{label_w - 8}" y="{y + bar_h - 6}" text-anchor="end" font-size="13">{_esc(label)}</text>'
         )
         for key, colour in PALETTE.items():
-            n = counts.get(key, 0)
+            n = counts.get(key) or 0
             w = usable * n / total
             if n:
                 parts.append(
@@ -126,17 +133,32 @@ th { background: #f3f5f8; } td.n { text-align: right; } .note { color: #666; fon
 </style></head><body>
 <h1>留学回国人才数仓运行报告</h1>
 <p class="note">统计日期 {{ as_of }}（最新当前交付日）· 运行 {{ run_id }} · 生成于 {{ generated }}。
-图表为内嵌 SVG，离线可看。数据取自 <code>analyst</code> 脱敏视图。</p>
+图表为内嵌 SVG，离线可看。数据取自分析库 <code>analyst.duckdb</code>：少于5人的计数显示为“&lt;5”。</p>
 <div class="cards">
-{% for label, value in cards %}<div class="card">{{ label }}<b>{{ "{:,}".format(value) }}</b></div>{% endfor %}
+{% for label, value in cards %}<div class="card">{{ label }}<b>{{ value }}</b></div>{% endfor %}
 </div>
 <h2>留学回国身份</h2>
 <table><tr><th>身份</th><th>人数</th></tr>
-{% for label, n in statuses %}<tr><td>{{ label }}</td><td class="n">{{ "{:,}".format(n) }}</td></tr>{% endfor %}
+{% for label, n in statuses %}<tr><td>{{ label }}</td><td class="n">{{ n }}</td></tr>{% endfor %}
 </table>
 {% for chart in charts %}
 <h2>{{ chart.title }}</h2><p class="note">{{ chart.note }}</p>{{ chart.svg | safe }}
 {% endfor %}
+{% if yearly %}
+<h2>年度统计（留学人员信息统计调查）</h2>
+<p class="note">{{ yearly.year }} 年调查的填报人员（同一人一年只计一次）
+{%- if yearly.total is not none %}共 {{ "{:,}".format(yearly.total) }} 人{% endif %}，
+与 {{ yearly.year - 1 }} 年比较；小于5的人数不公布（&lt;5），只有一格不公布时另隐去最小的一格；
+每类至多列出前 {{ yearly.limit }} 项。</p>
+{% for dimension in yearly.dimensions %}
+<h3>{{ dimension.label }}</h3>
+<table><tr><th>{{ dimension.label }}</th><th>{{ yearly.year }} 年</th><th>{{ yearly.year - 1 }} 年</th>
+<th>增减</th><th>增减（%）</th></tr>
+{% for r in dimension.rows %}<tr><td>{{ r[0] }}</td><td class="n">{{ r[1] }}</td><td class="n">{{ r[2] }}</td>
+<td class="n">{{ r[3] }}</td><td class="n">{{ r[4] }}</td></tr>{% endfor %}
+</table>
+{% endfor %}
+{% endif %}
 <h2>政策推送</h2>
 <table><tr><th>政策</th><th>符合</th><th>需补充材料</th><th>不符合</th><th>条款已核对</th></tr>
 {% for p in policies %}<tr><td>{{ p.name }}</td><td class="n">{{ p.eligible }}</td>
@@ -145,11 +167,11 @@ th { background: #f3f5f8; } td.n { text-align: right; } .note { color: #666; fon
 </table>
 <h2>待核查的属性冲突</h2>
 <table><tr><th>冲突</th><th>人员数</th></tr>
-{% for label, n in conflicts %}<tr><td>{{ label }}</td><td class="n">{{ "{:,}".format(n) }}</td></tr>{% endfor %}
+{% for label, n in conflicts %}<tr><td>{{ label }}</td><td class="n">{{ n }}</td></tr>{% endfor %}
 </table>
 <h2>来源覆盖</h2>
 <table><tr><th>来源</th><th>覆盖人员</th></tr>
-{% for label, n in coverage %}<tr><td>{{ label }}</td><td class="n">{{ "{:,}".format(n) }}</td></tr>{% endfor %}
+{% for label, n in coverage %}<tr><td>{{ label }}</td><td class="n">{{ n }}</td></tr>{% endfor %}
 </table>
 </body></html>
 """
@@ -159,36 +181,49 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
     return con.execute(sql).fetchall()
 
 
+def _signed(value: float | None, digits: int = 0) -> str:
+    return "—" if value is None else f"{value:+,.{digits}f}"
+
+
+def yearly_section(con: duckdb.DuckDBPyConnection, limit: int = 12) -> dict | None:
+    """The latest survey year's statistics against the year before (from `stats_yearly`)."""
+    a = f"{CATALOG}.main"
+    year = _rows(con, f"SELECT max(survey_year) FROM {a}.stats_yearly")[0][0]
+    if year is None:
+        return None
+    total = _rows(con, f"SELECT returnees FROM {a}.stats_yearly_total WHERE survey_year = {year}")
+    rows = _rows(
+        con,
+        f"""
+        SELECT dimension, dimension_label, category, returnees, previous_returnees, change, change_pct
+        FROM {a}.stats_yearly WHERE survey_year = {year}
+        ORDER BY dimension, returnees DESC NULLS LAST, category
+        """,
+    )
+    dimensions: dict[str, dict] = {}
+    for dimension, label, category, n, previous, change, pct in rows:
+        entry = dimensions.setdefault(dimension, {"label": label, "rows": []})
+        if len(entry["rows"]) < limit:
+            entry["rows"].append((category, shown(n), shown(previous), _signed(change), _signed(pct, 1)))
+    return {"year": year, "total": total[0][0] if total else None, "limit": limit, "dimensions": dimensions.values()}
+
+
 def render_report(con: duckdb.DuckDBPyConnection, run_id: str, as_of: dt.date) -> str:
-    """The report of the analyst schema as one HTML page."""
-    a = ANALYST
-    persons, library, certified = _rows(
-        con,
-        f"SELECT count(*), count(*) FILTER (WHERE is_returnee), count(*) FILTER (WHERE returnee_status = 'certified')"
-        f" FROM {a}.person",
-    )[0]
-    pushes = _rows(con, f"SELECT count(*) FILTER (WHERE status = 'eligible') FROM {a}.policy_push")[0][0]
+    """The report of the attached analyst file as one HTML page (statistics only, small cells suppressed)."""
+    a = f"{CATALOG}.main"
+    persons, library, certified = _rows(con, f"SELECT persons, returnees, certified FROM {a}.stats_overview")[0]
     status_labels = {"eligible": "符合", "needs_evidence": "需补充材料", "not_eligible": "不符合"}
-    by_policy: dict[str, dict] = {}
-    for pid, name, verified, status, n in _rows(
+    policies = _rows(
         con,
-        f"SELECT s.policy_id, s.policy_name, d.clauses_verified, s.status, s.persons FROM {a}.stats_policy_push s"
-        f" JOIN {a}.dim_policy d USING (policy_id) ORDER BY s.policy_id",
-    ):
-        entry = by_policy.setdefault(pid, {"name": name, "verified": verified, "counts": {}})
-        entry["counts"][status] = n
+        f"SELECT s.policy_name, d.clauses_verified, s.eligible, s.needs_evidence, s.not_eligible"
+        f" FROM {a}.stats_policy_push s JOIN {a}.dim_policy d USING (policy_id) ORDER BY s.policy_id",
+    )
+    eligible = sum(row[2] or 0 for row in policies)
     charts = [
         Chart(
             "按留学国家（地区）",
             "人才库人数，前12个国家（地区）",
-            bar_chart(
-                [
-                    (r[0], r[1])
-                    for r in _rows(
-                        con, f"SELECT study_country_name, returnees FROM {a}.stats_by_study_country LIMIT 12"
-                    )
-                ]
-            ),
+            bar_chart(_rows(con, f"SELECT study_country_name, returnees FROM {a}.stats_by_study_country LIMIT 12")),
         ),
         Chart(
             "按最高海外学位",
@@ -215,38 +250,38 @@ def render_report(con: duckdb.DuckDBPyConnection, run_id: str, as_of: dt.date) -
         Chart(
             "政策推送结果",
             "每项政策中符合、需补充材料、不符合的人才库人员占比",
-            stacked_chart([(p["name"], p["counts"]) for p in by_policy.values()], status_labels),
+            stacked_chart(
+                [(name, dict(zip(status_labels, counts, strict=True))) for name, _, *counts in policies], status_labels
+            ),
         ),
     ]
     environment = Environment(autoescape=True)
+    yearly = yearly_section(con)
     return environment.from_string(TEMPLATE).render(
         as_of=as_of.isoformat(),
         run_id=run_id[:8],
         generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
         cards=[
-            ("人员", persons),
-            ("人才库（留学回国人员）", library),
-            ("已认证", certified),
-            ("可推送政策人次", pushes),
+            ("人员", shown(persons)),
+            ("人才库（留学回国人员）", shown(library)),
+            ("已认证", shown(certified)),
+            ("可推送政策人次", f"{eligible:,}"),
         ],
-        statuses=_rows(
-            con,
-            f"SELECT returnee_status_label, count(*) FROM {a}.person GROUP BY ALL ORDER BY 2 DESC",
-        ),
+        statuses=[
+            (label, shown(n))
+            for label, n in _rows(con, f"SELECT returnee_status_label, persons FROM {a}.stats_by_returnee_status")
+        ],
         charts=charts,
+        yearly=yearly,
         policies=[
-            {"name": p["name"], "verified": p["verified"], **{k: f"{p['counts'].get(k, 0):,}" for k in status_labels}}
-            for p in by_policy.values()
+            {"name": name, "verified": verified, **{k: shown(n) for k, n in zip(status_labels, counts, strict=True)}}
+            for name, verified, *counts in policies
         ],
-        conflicts=_rows(
-            con,
-            f"SELECT description, count(DISTINCT person_id) FROM {a}.person_conflicts GROUP BY ALL ORDER BY 2 DESC",
-        ),
+        conflicts=[
+            (label, shown(n)) for label, n in _rows(con, f"SELECT description, persons FROM {a}.stats_person_conflicts")
+        ],
         coverage=[
-            (SOURCE_LABELS.get(s, s), n)
-            for s, n in _rows(
-                con,
-                f"SELECT s, count(*) FROM (SELECT unnest(sources) AS s FROM {a}.person) GROUP BY s ORDER BY 2 DESC, 1",
-            )
+            (SOURCE_LABELS.get(source, source), shown(n))
+            for source, n in _rows(con, f"SELECT source, persons FROM {a}.stats_by_source")
         ],
     )

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -13,24 +14,25 @@ import polars as pl
 
 @dataclass(frozen=True)
 class DuckDBSettings:
-    """Resource limits for DuckDB (Splink leaves them to us)."""
+    """Resource limits for DuckDB (Splink leaves them to us); see warehouse/store/settings.py."""
 
-    memory_limit: str = "4GB"
-    threads: int = 2
-    temp_directory: str | None = None
-
-
-DEFAULT_SETTINGS = DuckDBSettings()
+    memory_limit: str
+    threads: int
+    temp_directory: str
 
 
 @contextmanager
 def connect(
-    path: Path | str, settings: DuckDBSettings = DEFAULT_SETTINGS, read_only: bool = False
+    path: Path | str, settings: DuckDBSettings | None = None, read_only: bool = False
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse file with our limits; closed on exit."""
-    config = {"memory_limit": settings.memory_limit, "threads": settings.threads}
-    if settings.temp_directory:
-        config["temp_directory"] = settings.temp_directory
+    """Open a DuckDB file (or `:memory:`) with a run's limits, or DuckDB's own for a reader; closed on exit."""
+    config: dict[str, str | bool | int | float | list[str]] = {}
+    if settings is not None:
+        config = {
+            "memory_limit": settings.memory_limit,
+            "threads": settings.threads,
+            "temp_directory": settings.temp_directory,
+        }
     con = duckdb.connect(str(path), read_only=read_only, config=config)
     try:
         yield con
@@ -50,12 +52,13 @@ def write_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) 
     return frame.height
 
 
-def query(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
+def query(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> pl.DataFrame:
     """Run a query and return its rows as a polars frame."""
-    return con.sql(sql, params=params).pl()
+    frame: pl.DataFrame = con.sql(sql, params=params).pl()
+    return frame
 
 
-def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> object:
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> Any:
     """The single value a query returns (DuckDB 2 needs the result fully fetched)."""
     rows = con.execute(sql, params or []).fetchall()
     return rows[0][0] if rows else None
@@ -78,4 +81,4 @@ def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
         """,
         {"table": table, "schema": schema, "database": database},
     ).fetchall()
-    return found[0][0] > 0
+    return bool(found[0][0] > 0)

@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from warehouse.store.db import table_exists
+from warehouse.store.db import query, table_exists
 
 ACTIONS = ("confirm", "merge", "split", "different", "undo")
 
@@ -50,19 +50,21 @@ CREATE SEQUENCE IF NOT EXISTS batch_seq START 1;
 
 
 # Column types of `steward_decisions` as polars reads them.
-DECISION_SCHEMA = {
-    "decision_id": pl.Int64,
-    "made_at": pl.Datetime,
-    "made_by": pl.Utf8,
-    "action": pl.Utf8,
-    "record_uids": pl.List(pl.Utf8),
-    "other_record_uids": pl.List(pl.Utf8),
-    "person_ids": pl.List(pl.Utf8),
-    "comment": pl.Utf8,
-    "run_id": pl.Utf8,
-    "undoes": pl.Int64,
-    "batch_id": pl.Int64,
-}
+DECISION_SCHEMA = pl.Schema(
+    {
+        "decision_id": pl.Int64(),
+        "made_at": pl.Datetime(),
+        "made_by": pl.Utf8(),
+        "action": pl.Utf8(),
+        "record_uids": pl.List(pl.Utf8()),
+        "other_record_uids": pl.List(pl.Utf8()),
+        "person_ids": pl.List(pl.Utf8()),
+        "comment": pl.Utf8(),
+        "run_id": pl.Utf8(),
+        "undoes": pl.Int64(),
+        "batch_id": pl.Int64(),
+    }
+)
 
 
 def decisions_path(warehouse: Path) -> Path:
@@ -143,21 +145,22 @@ def decision_columns(con: duckdb.DuckDBPyConnection, columns: list[str]) -> str:
 
 def active_decisions(warehouse: Path) -> pl.DataFrame:
     """Decisions in force (not undone), oldest first; empty when there is no decisions file."""
-    schema = {c: t for c, t in DECISION_SCHEMA.items() if c != "undoes"}
+    schema = pl.Schema({c: t for c, t in DECISION_SCHEMA.items() if c != "undoes"})
     path = decisions_path(warehouse)
     if not path.is_file():
         return pl.DataFrame(schema=schema)
     with open_decisions(path, read_only=True) as con:
         if not table_exists(con, "steward_decisions"):
             return pl.DataFrame(schema=schema)
-        return con.sql(
+        return query(
+            con,
             f"""
             SELECT {decision_columns(con, list(schema))} FROM steward_decisions d
             WHERE action <> 'undo'
               AND decision_id NOT IN (SELECT undoes FROM steward_decisions WHERE action = 'undo' AND undoes IS NOT NULL)
             ORDER BY decision_id
-            """
-        ).pl()
+            """,
+        )
 
 
 def open_decisions(path: Path, read_only: bool, attempts: int = 25, pause: float = 0.2) -> duckdb.DuckDBPyConnection:

@@ -71,9 +71,9 @@ def write_records(con: duckdb.DuckDBPyConnection, raw: pl.DataFrame, fresh: pl.D
     con.register("_fresh", fresh.to_arrow())
     con.register("_kept", kept_rows.to_arrow())
     try:
-        kept = f"SELECT r.*, {carried} FROM _kept r JOIN prev.main.records p USING (record_uid, raw_hash)"
+        carried_rows = f"SELECT r.*, {carried} FROM _kept r JOIN prev.main.records p USING (record_uid, raw_hash)"
         if kept_rows.height:
-            rows = f"SELECT {columns} FROM ({kept} UNION ALL BY NAME SELECT * FROM _fresh) ORDER BY record_uid"
+            rows = f"SELECT {columns} FROM ({carried_rows} UNION ALL BY NAME SELECT * FROM _fresh) ORDER BY record_uid"
         else:  # `fresh` is sorted already, and DuckDB keeps insertion order
             rows = f"SELECT {columns} FROM _fresh"
         con.execute(f"CREATE OR REPLACE TABLE records AS {rows}")

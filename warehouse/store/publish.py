@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -92,15 +93,25 @@ def run_lock(published: Path) -> Iterator[None]:
             release_run_lock(published)
 
 
-def remove_stale_builds(published: Path, keep: Path) -> list[str]:
-    """Delete building files (and their WAL) of other runs; return their names. Call under the run lock."""
+def remove_stale_builds(published: Sequence[Path], keep: Sequence[Path]) -> list[str]:
+    """Delete building files (and their WAL) of other runs beside each published file; return their
+    names. Call under the run lock."""
+    kept = {*keep, *(Path(f"{k}.wal") for k in keep)}
     removed = []
-    for pattern in (f"{published.name}.*.building", f"{published.name}.*.building.wal"):
-        for stale in sorted(published.parent.glob(pattern)):
-            if stale not in (keep, Path(f"{keep}.wal")):
-                stale.unlink(missing_ok=True)
-                removed.append(stale.name)
+    for target in published:
+        for pattern in (f"{target.name}.*.building", f"{target.name}.*.building.wal"):
+            for stale in sorted(target.parent.glob(pattern)):
+                if stale not in kept:
+                    stale.unlink(missing_ok=True)
+                    removed.append(stale.name)
     return removed
+
+
+def restrict_new_files() -> None:
+    """From now on this process creates files readable by their owner only (umask 077): the build,
+    its write-ahead log and every scratch file hold personal data. Files meant for others get their
+    mode when they are published."""
+    os.umask(0o077)
 
 
 def _fsync(path: Path, flags: int = os.O_RDONLY) -> None:
@@ -111,21 +122,43 @@ def _fsync(path: Path, flags: int = os.O_RDONLY) -> None:
         os.close(fd)
 
 
-def publish(building: Path, published: Path) -> None:
-    """Replace the published warehouse by the checked build in one atomic rename.
+@dataclass(frozen=True)
+class Build:
+    """A DuckDB file a run builds, where it is published, and what it must hold."""
 
-    Raises `PublishError` (and leaves the published file alone) when the build lacks a
-    required table or cannot be fully checkpointed into its file.
-    """
-    with connect(building) as con:
-        missing = [t for t in REQUIRED_TABLES if not table_exists(con, t)]
+    building: Path
+    published: Path
+    mode: int  # file mode once published: 0o600 for personal data, 0o644 for what analysts read
+    required: tuple[str, ...] = ()
+
+
+def _seal(build: Build) -> None:
+    """Check, checkpoint, set the mode of and flush one build file; raise `PublishError` if unfit."""
+    if not build.building.is_file():
+        raise PublishError(f"构建文件 {build.building.name} 不存在，不发布")
+    with connect(build.building) as con:
+        missing = [t for t in build.required if not table_exists(con, t)]
         if missing:
-            raise PublishError(f"构建文件缺少 {', '.join(missing)}，不发布")
+            raise PublishError(f"构建文件 {build.building.name} 缺少 {', '.join(missing)}，不发布")
         con.execute("CHECKPOINT")
-    if Path(f"{building}.wal").exists():
-        raise PublishError(f"构建文件 {building.name} 的预写日志未能合并，不发布")
-    _fsync(building)
-    # A WAL beside the published file belongs to the old file; it must never meet the new one.
-    Path(f"{published}.wal").unlink(missing_ok=True)
-    os.replace(building, published)
-    _fsync(published.parent, os.O_RDONLY | os.O_DIRECTORY)
+    if Path(f"{build.building}.wal").exists():
+        raise PublishError(f"构建文件 {build.building.name} 的预写日志未能合并，不发布")
+    os.chmod(build.building, build.mode)
+    _fsync(build.building)
+
+
+def publish(builds: Sequence[Build]) -> None:
+    """Replace the published files by the checked builds, one rename right after the other.
+
+    Every build is checked and flushed first; if any is unfit, `PublishError` is raised and no
+    published file changes. Each rename is atomic; readers holding an old file keep a consistent
+    view of it.
+    """
+    for build in builds:
+        _seal(build)
+    for build in builds:
+        # A WAL beside a published file belongs to the old file; it must never meet the new one.
+        Path(f"{build.published}.wal").unlink(missing_ok=True)
+        os.replace(build.building, build.published)
+    for folder in {build.published.parent for build in builds}:
+        _fsync(folder, os.O_RDONLY | os.O_DIRECTORY)

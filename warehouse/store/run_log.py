@@ -14,7 +14,8 @@ CREATE TABLE IF NOT EXISTS run_log (
     run_id VARCHAR, finished_at TIMESTAMP, mode VARCHAR, deliveries_consumed VARCHAR[], rows_read BIGINT,
     records_added BIGINT, records_changed BIGINT, records_withdrawn BIGINT, records_total BIGINT,
     persons_total BIGINT, persons_created BIGINT, persons_merged BIGINT, persons_split BIGINT,
-    persons_retired BIGINT, id_churn BIGINT, model_version VARCHAR, stage_seconds JSON
+    persons_retired BIGINT, id_churn BIGINT, model_version VARCHAR, stage_seconds JSON,
+    duckdb_memory_limit VARCHAR, duckdb_threads BIGINT
 )
 """
 
@@ -31,12 +32,12 @@ def _stage_count(con: duckdb.DuckDBPyConnection, run_id: str, stage: str, key: s
     return int(value) if value is not None else 0
 
 
-def append_run_log(con: duckdb.DuckDBPyConnection, run_id: str, mode: str, model_version: str) -> dict:
+def append_run_log(con: duckdb.DuckDBPyConnection, run_id: str, mode: str, model_version: str) -> dict[str, object]:
     """Add this run's row to `run_log` (carrying over the previous runs' rows); return it."""
     con.execute(STAGES_DDL)
     con.execute(RUN_LOG_DDL)
     if table_exists(con, "prev.main.run_log") and not scalar(con, "SELECT count(*) FROM run_log"):
-        con.execute("INSERT INTO run_log SELECT * FROM prev.main.run_log")
+        con.execute("INSERT INTO run_log BY NAME SELECT * FROM prev.main.run_log")
     consumed = [
         f"{s}/{d}"
         for s, d in con.execute(
@@ -50,7 +51,7 @@ def append_run_log(con: duckdb.DuckDBPyConnection, run_id: str, mode: str, model
         ).fetchall()
     )
     stages = query(con, "SELECT stage, seconds FROM run_stages WHERE run_id = ? ORDER BY rowid", [run_id])
-    row = {
+    row: dict[str, object] = {
         "run_id": run_id,
         "mode": mode,
         "deliveries_consumed": consumed,
@@ -75,11 +76,15 @@ def append_run_log(con: duckdb.DuckDBPyConnection, run_id: str, mode: str, model
         "id_churn": _stage_count(con, run_id, "person_xref", "id_churn"),
         "model_version": model_version,
         "stage_seconds": json.dumps(dict(stages.iter_rows())),
+        # what reached DuckDB, as it reports it (the settings of this connection, like every stage's)
+        "duckdb_memory_limit": scalar(con, "SELECT current_setting('memory_limit')"),
+        "duckdb_threads": scalar(con, "SELECT current_setting('threads')"),
     }
     con.execute(
         "INSERT INTO run_log VALUES ($run_id, now(), $mode, $deliveries_consumed, $rows_read, $records_added, "
         "$records_changed, $records_withdrawn, $records_total, $persons_total, $persons_created, $persons_merged, "
-        "$persons_split, $persons_retired, $id_churn, $model_version, $stage_seconds)",
+        "$persons_split, $persons_retired, $id_churn, $model_version, $stage_seconds, $duckdb_memory_limit, "
+        "$duckdb_threads)",
         row,
     )
     return row

@@ -72,12 +72,17 @@ def build(ctx: Context) -> list[Delivery]:
     frame = pl.DataFrame(
         {
             "档案编号": where(chance(rng, n, 0.005), archive_no + " ", archive_no),
-            "姓名": q.render_names(
+            "姓名": q.resident_traditional(
                 rng,
+                q.render_names(
+                    rng,
+                    p["name"],
+                    p["latin_surname"],
+                    p["latin_given"],
+                    {"spaced": 0.03, "fullwidth_space": 0.02, "traditional": 0.01, "trailing": 0.01, "separator": 0.5},
+                ),
                 p["name"],
-                p["latin_surname"],
-                p["latin_given"],
-                {"spaced": 0.03, "fullwidth_space": 0.02, "traditional": 0.01, "trailing": 0.01, "separator": 0.5},
+                p["region"].to_numpy(),
             ),
             "身份证号码": ids,
             "性别": where(chance(rng, n, 0.01), "", pl.Series(np.where(p["male"].to_numpy(), "男", "女"))),

@@ -10,7 +10,7 @@ from returnees.synthetic import reference as ref
 from returnees.synthetic.dates import Ymd, contradict, random_days, render_dates
 from returnees.synthetic.draws import categorical, chance, choose, pick, stream, where
 from returnees.synthetic.extracts.common import Context, cut_last, money, people, text, truth
-from returnees.synthetic.names import HK_SPELLING, SURNAMES, TW_SPELLING
+from returnees.synthetic.names import SURNAMES
 from returnees.synthetic.writers import Delivery, OutFile
 
 SERVICES = ("留学汇款", "境外账户开立", "留学贷款", "结汇")
@@ -18,13 +18,11 @@ SERVICES = ("留学汇款", "境外账户开立", "留学贷款", "结汇")
 PASSPORT_ONLY, PASSPORT_NAMED, CITIZEN = range(3)
 
 
-def _surname_latin(p: pl.DataFrame) -> pl.Series:
-    """Passport surname spelling: Hanyu Pinyin, or Hong Kong / Taiwan spellings."""
-    surname = p["surname"]
-    hk = surname.replace_strict(HK_SPELLING, default=p["latin_surname"])
-    tw = surname.replace_strict(TW_SPELLING, default=p["latin_surname"])
-    region = p["region"].to_numpy()
-    return where(region == 3, tw, where((region == 1) | (region == 2), hk, p["latin_surname"]))
+def _passport_numbers(p: pl.DataFrame, when: np.ndarray) -> pl.Series:
+    """The passport a transaction was made with: the earlier one before a renewal."""
+    renewed = p["passport_renewed_on"].to_numpy()
+    earlier = p["earlier_passport"].is_not_null().to_numpy() & (when < renewed)
+    return where(earlier, text(p["earlier_passport"]), text(p["passport"])).replace("", None)
 
 
 def build(ctx: Context) -> list[Delivery]:
@@ -39,27 +37,29 @@ def build(ctx: Context) -> list[Delivery]:
     p = people(pop, pids)
 
     has_passport = p["passport"].is_not_null().to_numpy()
+    service = categorical(rng, n, [50, 15, 10, 25])
+    departure, returned = p["departure"].to_numpy(), p["returned"].to_numpy()
+    abroad = random_days(rng, departure - np.timedelta64(90, "D"), returned)
+    home = random_days(rng, returned, np.minimum(returned + np.timedelta64(365, "D"), day))
+    when = np.where(service == 3, home, abroad)
     person_mode = categorical(rng, pop.frame.height, [45, 25, 30])[pids]
     mode = np.where(chance(rng, n, 0.85), person_mode, rng.integers(0, 3, n))
     mode = np.where(has_passport, mode, CITIZEN)
     citizen = q.format_ids(rng, p["citizen_id"], {"lower_x": 0.3, "spaced": 0.005})
-    passport = where(chance(rng, n, 0.01), p["passport"].str.to_lowercase(), p["passport"])
+    held = _passport_numbers(p, when)
+    passport = where(chance(rng, n, 0.01), held.str.to_lowercase(), held)
     hk_tw = p["region"].to_numpy() > 0
     names = q.render_names(
         rng, p["name"], p["latin_surname"], p["latin_given"], {"traditional": 0.03, "trailing": 0.01, "separator": 0.5}
     )
     names = where(hk_tw & chance(rng, n, 0.8), q.traditional(p["name"]), names)
     lyu = p["surname_index"].to_numpy() == [s[0] for s in SURNAMES].index("吕")
-    hyphen = where(hk_tw, p["latin_given_hyphen"], p["latin_given"])
-    latin = q.latin_names(rng, _surname_latin(p), hyphen, p["latin_given_hyphen"], lyu)
+    # Hong Kong, Macao and Taiwan passports spell the whole name in Cantonese or Wade-Giles.
+    given = where(hk_tw & chance(rng, n, 0.5), p["passport_given_hyphen"], p["passport_given"])
+    latin = q.latin_names(rng, p["passport_surname"], given, p["passport_given_hyphen"], lyu)
 
     birth = contradict(rng, p["birth"].to_numpy(), chance(rng, n, 0.01))
     birth_text = render_dates(rng, Ymd.of(birth), {"iso": 85, "compact": 10, "dot": 3, "slash": 2})
-    service = categorical(rng, n, [50, 15, 10, 25])
-    departure, returned = p["departure"].to_numpy(), p["returned"].to_numpy()
-    abroad = random_days(rng, departure - np.timedelta64(90, "D"), returned)
-    home = random_days(rng, returned, np.minimum(returned + np.timedelta64(365, "D"), day))
-    when = np.where(service == 3, home, abroad)
     amount = choose(
         service,
         [

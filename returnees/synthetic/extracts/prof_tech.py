@@ -37,6 +37,7 @@ KINDS = ("论文", "专利", "著作", "获奖", "项目", "标准")
 ACHIEVEMENT_LEVELS = ("国际", "国家级", "省部级", "市级", "其他")
 STATUSES = ("已提交", "单位审核", "主管部门审核", "专家评审", "已资助", "未通过")
 PROGRAMME = "重庆市留学人员回国创业创新支持计划"
+NATIONAL_PROGRAMME = "中国留学人员回国创业启动支持计划"
 TOPICS = ref.words(
     "深度学习 机器视觉 锂离子电池 石墨烯 智能网联汽车 城市轨道交通 山地城市 长江上游生态 "
     "中医药 肿瘤免疫 大数据 区块链 数字孪生 碳中和 新能源汽车 5G通信 智能制造 页岩气 "
@@ -131,7 +132,9 @@ def _applications(
     project = choose(rng.integers(0, 2, n), [a + b + "研发及产业化", "基于" + a + "的" + b + "平台"])
     serial = pl.Series(np.arange(n) + 1).cast(pl.String).str.zfill(6)
     order = np.lexsort((rng.random(n), year))
-    programme = pick((PROGRAMME, PROGRAMME + "（创新类）", "重庆英才计划"), categorical(rng, n, [90, 5, 5]))
+    # a few were selected for the national programme, which ends 留创计划 funding (渝人社办〔2025〕104号 一)
+    programmes = (PROGRAMME, PROGRAMME + "（创新类）", "重庆英才计划", NATIONAL_PROGRAMME)
+    programme = pick(programmes, categorical(rng, n, [88, 5, 4, 3]))
     return (
         pl.DataFrame(
             {

@@ -29,8 +29,11 @@ from returnees.synthetic.writers import DATE, DATETIME, NUMBER, TEXT, Delivery, 
 CERTIFICATE, PASSPORT, PERMIT = range(3)
 
 
-def _id_columns(rng: np.random.Generator, p: pl.DataFrame) -> tuple[pl.Series, pl.Series, np.ndarray]:
-    """证件类型, 证件号码 and the cell kind of the number (Excel keeps some as numbers)."""
+def _id_columns(
+    rng: np.random.Generator, p: pl.DataFrame, reported: np.ndarray
+) -> tuple[pl.Series, pl.Series, np.ndarray]:
+    """证件类型, 证件号码 and the cell kind of the number (Excel keeps some as numbers); a passport
+    renewed after the answer was given shows as the earlier one."""
     n = p.height
     region = p["region"].to_numpy()
     document = np.where(p["passport"].is_not_null().to_numpy() & chance(rng, n, 0.3), PASSPORT, CERTIFICATE)
@@ -48,13 +51,41 @@ def _id_columns(rng: np.random.Generator, p: pl.DataFrame) -> tuple[pl.Series, p
     float_text = citizen.str.slice(0, 1) + "." + citizen.str.slice(1, 8) + "E+17"
     citizen = where(as_number, q.excel_float_text(citizen), citizen)
     citizen = where(as_text_float, float_text, citizen)
-    number = choose(document, [citizen, text(p["passport"]), text(p["permit"])])
+    earlier = p["earlier_passport"].is_not_null().to_numpy() & (
+        reported.astype("datetime64[D]") < p["passport_renewed_on"].to_numpy()
+    )
+    passport = where(earlier, text(p["earlier_passport"]), text(p["passport"]))
+    number = choose(document, [citizen, passport, text(p["permit"])])
     permit_type = where(region == 3, "台湾居民来往大陆通行证", pl.repeat("港澳居民来往内地通行证", n, eager=True))
     kind = choose(document, ["居民身份证", "护照", permit_type])
     missing = chance(rng, n, 0.04)
     number = where(missing, "", number)
     kind = where((missing & chance(rng, n, 0.5)) | chance(rng, n, 0.03), "", kind)
     return kind, number, np.where(as_number & ~missing, NUMBER, TEXT)
+
+
+def _names(rng: np.random.Generator, p: pl.DataFrame) -> pl.Series:
+    """姓名 as typed; Hong Kong, Macao and Taiwan residents mostly write traditional characters, and
+    some the romanised name of their passport (CHAN TAI MAN)."""
+    n = p.height
+    names = q.render_names(
+        rng,
+        p["name"],
+        p["latin_surname"],
+        p["latin_given"],
+        {
+            "typo": 0.01,
+            "traditional": 0.02,
+            "spaced": 0.01,
+            "fullwidth_space": 0.005,
+            "pinyin": 0.003,
+            "trailing": 0.01,
+            "separator": 0.5,
+        },
+    )
+    names = q.resident_traditional(rng, names, p["name"], p["region"].to_numpy())
+    romanised = p["passport_surname"] + " " + p["passport_given"]
+    return where((p["region"].to_numpy() > 0) & chance(rng, n, 0.05), romanised, names)
 
 
 def _birth_column(rng: np.random.Generator, p: pl.DataFrame) -> tuple[pl.Series, np.ndarray]:
@@ -99,7 +130,7 @@ def _year(ctx: Context, year: int, date: str, pids: np.ndarray) -> Delivery:
     p = people(pop, pids)
     reported = _reported(rng, year, np.datetime64(date, "D"), n)
     survey_id = f"DC{year}-" + pl.Series(np.cumsum(rng.integers(1, 4, n)) + 10000).cast(pl.String).str.zfill(7)
-    id_kind, id_number, id_cells = _id_columns(rng, p)
+    id_kind, id_number, id_cells = _id_columns(rng, p, reported)
     birth, birth_cells = _birth_column(rng, p)
     older = year < int(ctx.dates["survey"][:4])
     mobile = where(
@@ -140,21 +171,7 @@ def _year(ctx: Context, year: int, date: str, pids: np.ndarray) -> Delivery:
     frame = pl.DataFrame(
         {
             "问卷编号": survey_id,
-            "姓名": q.render_names(
-                rng,
-                p["name"],
-                p["latin_surname"],
-                p["latin_given"],
-                {
-                    "typo": 0.01,
-                    "traditional": 0.02,
-                    "spaced": 0.01,
-                    "fullwidth_space": 0.005,
-                    "pinyin": 0.003,
-                    "trailing": 0.01,
-                    "separator": 0.5,
-                },
-            ),
+            "姓名": _names(rng, p),
             "性别": where(
                 chance(rng, n, 0.02), "", pl.Series(np.where(p["male"].to_numpy() ^ chance(rng, n, 0.003), "男", "女"))
             ),

@@ -13,6 +13,9 @@ from warehouse.store.db import write_table
 
 LIUCHUANG = "留学人员回国创业创新支持计划"  # 重庆市留学人员回国创业创新支持计划（留创计划）
 FUNDED = "已资助"
+# National programmes for returnees named in the published texts (渝人社规〔2026〕9号 五); being
+# selected for one ends 留创计划 funding (渝人社办〔2025〕104号 一).
+NATIONAL_RETURNEE_PROGRAMMES = ("中国留学人员回国创业启动支持计划",)
 
 
 def title_rows(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
