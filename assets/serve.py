@@ -114,7 +114,7 @@ def policy_push(context: AssetExecutionContext, warehouse: WarehouseResource) ->
 @asset(
     group_name="serve",
     kinds={"duckdb"},
-    deps=[person_conflicts, policy_push],
+    deps=[person_conflicts, policy_push, AssetKey("job_match")],
     description="给 restricted 模式的表和列加中文注释；分析库（数仓旁的 analyst.duckdb）：只有假名化人员表"
     "（出生年份、区县、性别）、无个人信息的维表和小单元格已抑制的统计表，每张表和每一列都有中文注释；与数仓同时发布。",
 )

@@ -15,62 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
-import threading
 import time
-from collections import defaultdict
 from pathlib import Path
+
+from measure import child_process
 
 ROOT = Path(__file__).resolve().parents[1]
 PLACEHOLDERS = ["", "无", "不详", "/", "-", "NULL", "null", "0"]
-PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
-
-
-def _tree_rss(root: int) -> int:
-    """Resident bytes of a process and all its descendants (the run's GE worker among them), from
-    /proc/<pid>/stat (one read per process). Pages shared between them count once per process."""
-    children: dict[int, list[int]] = defaultdict(list)
-    resident: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # the process ended meanwhile
-        pid = int(entry.name)
-        children[int(fields[1])].append(pid)  # ppid
-        resident[pid] = int(fields[21]) * PAGE_BYTES  # rss, in pages
-    total, stack = 0, [root]
-    while stack:
-        pid = stack.pop()
-        total += resident.get(pid, 0)
-        stack += children.get(pid, [])
-    return total
-
-
-def _child(args: list[str]) -> tuple[float, float, str]:
-    """Run a child process; return (wall seconds, peak GB of its process tree sampled every 0.1 s, stdout)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = 0
-
-    def sample() -> None:
-        nonlocal peak
-        while process.poll() is None:
-            peak = max(peak, _tree_rss(process.pid))
-            time.sleep(0.1)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    stdout, stderr = process.communicate()
-    wall = time.perf_counter() - started
-    sampler.join()
-    if process.returncode != 0:
-        raise SystemExit(f"{' '.join(args[:4])} failed:\n{stderr[-3000:]}")
-    return wall, peak / 1024**3, stdout
 
 
 def baseline(landing: Path, truth: Path) -> dict:
@@ -152,15 +104,15 @@ def bench(persons: int, seed: int, work: Path) -> dict:
     out = work / f"p{persons}_s{seed}"
     py = sys.executable
     if not (out / "truth.csv").is_file():
-        _child(
+        child_process(
             [py, "-m", "returnees.cli", "generate", "--persons", str(persons), "--seed", str(seed), "--out", str(out)]
         )
     warehouse = out / "warehouse.duckdb"
     warehouse.unlink(missing_ok=True)
-    run_wall, run_peak, _ = _child(
+    run_wall, run_peak, _ = child_process(
         [py, "-m", "returnees.cli", "run", "--landing", str(out / "landing"), "--warehouse", str(warehouse)]
     )
-    _, _, scores = _child(
+    _, _, scores = child_process(
         [py, "-m", "returnees.cli", "score", "--truth", str(out / "truth.csv"), "--warehouse", str(warehouse)]
     )
     import duckdb
@@ -175,7 +127,7 @@ def bench(persons: int, seed: int, work: Path) -> dict:
         stages = json.loads(con.execute("SELECT stage_seconds FROM run_log").fetchall()[-1][0])
     groups = ""
     if (out / "persons.csv").is_file():
-        _, _, groups = _child(
+        _, _, groups = child_process(
             [
                 py,
                 str(ROOT / "benchmarks" / "groups.py"),
@@ -187,7 +139,7 @@ def bench(persons: int, seed: int, work: Path) -> dict:
                 str(warehouse),
             ]
         )
-    _, _, base = _child([py, __file__, "--baseline", str(out)])
+    _, _, base = child_process([py, __file__, "--baseline", str(out)])
     base_figures = json.loads(base.strip().splitlines()[-1])
     return {
         "persons": persons,

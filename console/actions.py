@@ -6,6 +6,8 @@ and returns the `Decision` to append; the run after tonight applies it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 
 from console.person import person_records
@@ -144,7 +146,7 @@ def bulk(snapshot: Snapshot, user: str, group: ItemGroup | None, action: str, co
     if action not in BULK_ACTIONS.get(group.kind, ()):
         raise ActionError("这一组项不能用这个操作批量处理")
     halves = split_suggestions(snapshot, group.candidates) if action == "split" else {}
-    build = {
+    build: Callable[[str, list[str]], Decision] = {
         "different": lambda c, persons: separate(snapshot, user, persons, comment),
         "merge": lambda c, persons: merge(snapshot, user, persons, comment),
         "confirm": lambda c, persons: confirm(snapshot, user, persons[0], comment),

@@ -13,6 +13,7 @@ from console.snapshot import Snapshot
 from dedup.agreement import Agreement, agreement
 from dedup.constraints import labelled_pairs
 from dedup.link import MATCH_THRESHOLD
+from warehouse.store.db import query
 
 
 def decided_groups(snapshot: Snapshot, active: pl.DataFrame) -> pl.DataFrame:
@@ -22,7 +23,7 @@ def decided_groups(snapshot: Snapshot, active: pl.DataFrame) -> pl.DataFrame:
         return pl.DataFrame(
             schema={"det_group_l": pl.Int64, "det_group_r": pl.Int64, "same": pl.Boolean, "decision_id": pl.Int64}
         )
-    groups = snapshot.con.sql("SELECT record_uid, det_group FROM record_clusters").pl()
+    groups = query(snapshot.con, "SELECT record_uid, det_group FROM record_clusters")
     return (
         pairs.join(groups.rename({"record_uid": "record_uid_l", "det_group": "a"}), on="record_uid_l")
         .join(groups.rename({"record_uid": "record_uid_r", "det_group": "b"}), on="record_uid_r")
@@ -45,7 +46,8 @@ def decision_agreement(snapshot: Snapshot, active: pl.DataFrame) -> tuple[Agreem
     decided = decided_groups(snapshot, active)
     snapshot.con.register("_decided", decided.select("det_group_l", "det_group_r").to_arrow())
     try:
-        scored = snapshot.con.sql(
+        scored = query(
+            snapshot.con,
             """
             WITH l AS (
                 SELECT least(det_group_l, det_group_r) AS a, greatest(det_group_l, det_group_r) AS b,
@@ -55,8 +57,8 @@ def decision_agreement(snapshot: Snapshot, active: pl.DataFrame) -> tuple[Agreem
             SELECT d.det_group_l, d.det_group_r, l.* EXCLUDE (a, b)
             FROM l JOIN _decided d ON l.a = d.det_group_l AND l.b = d.det_group_r
             QUALIFY row_number() OVER (PARTITION BY l.a, l.b ORDER BY l.match_probability DESC) = 1
-            """
-        ).pl()
+            """,
+        )
     finally:
         snapshot.con.unregister("_decided")
     judged = decided.join(scored, on=["det_group_l", "det_group_r"], how="left")

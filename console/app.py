@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from console import guard, routes_account, routes_actions, routes_admin, routes_auth, routes_review
+from console import guard, routes_account, routes_actions, routes_admin, routes_auth, routes_jobs, routes_review
 from console.security import SecurityPolicy, SessionCodec, check_secret
 from console.store import StoreBusy
 from console.web import ConsoleContext, LoginRequired, render
@@ -55,7 +55,7 @@ def create_app(
         context.clock = clock
     app.state.console = context
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    for module in (routes_auth, routes_review, routes_actions, routes_account, routes_admin):
+    for module in (routes_auth, routes_review, routes_actions, routes_jobs, routes_account, routes_admin):
         app.include_router(module.router)
 
     @app.middleware("http")

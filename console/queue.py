@@ -26,6 +26,7 @@ import polars as pl
 from console.snapshot import Snapshot
 from dedup.review.budget import budget_items
 from dedup.review.queue import above_cut
+from warehouse.store.db import query
 
 # Names shown per queue item.
 MAX_NAMES = 4
@@ -112,10 +113,11 @@ def candidates(snapshot: Snapshot, active: pl.DataFrame) -> tuple[pl.DataFrame, 
     parts = [conflicts.select(list(ITEM_SCHEMA))]
     if snapshot.has("review_candidates"):
         parts.append(
-            snapshot.con.sql(
+            query(
+                snapshot.con,
                 "SELECT candidate, kind, person_ids AS persons, estimate, reasons, NULL::BIGINT AS decision_id "
-                "FROM review_candidates ORDER BY rank"
-            ).pl()
+                "FROM review_candidates ORDER BY rank",
+            )
         )
     found = pl.concat([p.cast(ITEM_SCHEMA) for p in parts])
     return found, conflicts.select(list(CONFLICT_EVIDENCE_SCHEMA))
@@ -126,7 +128,7 @@ def _decision_conflicts(snapshot: Snapshot, active: pl.DataFrame) -> pl.DataFram
     schema = pl.Schema({**ITEM_SCHEMA, **CONFLICT_EVIDENCE_SCHEMA})
     if not snapshot.has("decision_conflicts"):
         return pl.DataFrame(schema=schema)
-    conflicts = snapshot.con.sql("SELECT decision_id, reason FROM decision_conflicts").pl()
+    conflicts = query(snapshot.con, "SELECT decision_id, reason FROM decision_conflicts")
     named = (
         active.filter(pl.col("decision_id").is_in(conflicts["decision_id"].implode()))
         .select("decision_id", pl.concat_list("record_uids", pl.col("other_record_uids").fill_null([])))
@@ -157,7 +159,7 @@ def _owners(con: duckdb.DuckDBPyConnection, uids: pl.Series) -> pl.DataFrame:
     """uid, person_id of these records in the current warehouse."""
     con.register("_uids", pl.DataFrame({"uid": uids.drop_nulls().unique()}).to_arrow())
     try:
-        return con.sql("SELECT u.uid, p.person_id FROM _uids u JOIN person_registry p ON p.record_uid = u.uid").pl()
+        return query(con, "SELECT u.uid, p.person_id FROM _uids u JOIN person_registry p ON p.record_uid = u.uid")
     finally:
         con.unregister("_uids")
 
@@ -256,20 +258,20 @@ def build_queue(snapshot: Snapshot, decisions: pl.DataFrame, active: pl.DataFram
 def _person_count(snapshot: Snapshot) -> int:
     """How many persons the warehouse holds (from the run log when it has the count)."""
     counted = (
-        snapshot.con.sql("SELECT persons_total FROM run_log ORDER BY finished_at DESC LIMIT 1").fetchall()
+        snapshot.con.execute("SELECT persons_total FROM run_log ORDER BY finished_at DESC LIMIT 1").fetchall()
         if snapshot.has("run_log")
         else []
     )
     if counted and counted[0][0] is not None:
         return int(counted[0][0])
-    return int(snapshot.con.sql("SELECT count(DISTINCT person_id) FROM person_registry").fetchall()[0][0])
+    return int(snapshot.con.execute("SELECT count(DISTINCT person_id) FROM person_registry").fetchall()[0][0])
 
 
 def _records_of(con: duckdb.DuckDBPyConnection, persons: pl.DataFrame) -> pl.DataFrame:
     """person_id, record_uid of these persons."""
     con.register("_persons", persons.to_arrow())
     try:
-        return con.sql("SELECT p.person_id, p.record_uid FROM person_registry p JOIN _persons USING (person_id)").pl()
+        return query(con, "SELECT p.person_id, p.record_uid FROM person_registry p JOIN _persons USING (person_id)")
     finally:
         con.unregister("_persons")
 
@@ -284,14 +286,15 @@ def _item_places(con: duckdb.DuckDBPyConnection, items: pl.DataFrame) -> pl.Data
     named = items.select("candidate", "persons").explode("persons").with_row_index("position")
     con.register("_named", named.to_arrow())
     try:
-        return con.sql(
+        return query(
+            con,
             f"""
             SELECT n.candidate, list_sort(list_distinct(flatten(list(g.sources)))) AS sources,
                    arg_min(g.district, n.position) FILTER (g.district IS NOT NULL) AS district
             FROM _named n LEFT JOIN {golden} g ON g.person_id = n.persons
             GROUP BY n.candidate
-            """
-        ).pl()
+            """,
+        )
     finally:
         con.unregister("_named")
 
@@ -347,21 +350,22 @@ def shown_items(snapshot: Snapshot, queue: ReviewQueue, page: pl.DataFrame) -> l
     con.register("_page", page.select("candidate", "persons").to_arrow())
     try:
         stored = (
-            con.sql(
-                "SELECT c.candidate, c.evidence, c.records FROM review_candidates c JOIN _page USING (candidate)"
-            ).pl()
+            query(
+                con, "SELECT c.candidate, c.evidence, c.records FROM review_candidates c JOIN _page USING (candidate)"
+            )
             if snapshot.has("review_candidates")
             else pl.DataFrame(schema={"candidate": pl.Utf8, "evidence": pl.Utf8, "records": pl.Int64})
         )
-        named = con.sql(
+        named = query(
+            con,
             """
             SELECT pg.candidate, list_sort(list(DISTINCT r.name) FILTER (r.name IS NOT NULL)) AS names,
                    count(*) AS person_records
             FROM (SELECT candidate, unnest(persons) AS person_id FROM _page) pg
             JOIN person_registry p USING (person_id) JOIN records r USING (record_uid)
             GROUP BY pg.candidate
-            """
-        ).pl()
+            """,
+        )
     finally:
         con.unregister("_page")
     evidence = pl.concat(
@@ -422,7 +426,7 @@ def split_suggestions(snapshot: Snapshot, candidates: list[str]) -> dict[str, li
     con = snapshot.con
     con.register("_wanted", pl.DataFrame({"candidate": candidates}, schema={"candidate": pl.Utf8}).to_arrow())
     try:
-        rows = con.sql(
+        rows = con.execute(
             "SELECT c.candidate, c.split_record_uids FROM review_candidates c JOIN _wanted USING (candidate)"
         ).fetchall()
     finally:

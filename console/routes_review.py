@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from console.access import note_access
 from console.actions import BULK_ACTIONS
 from console.agreement import decision_agreement
+from console.jobs import person_openings
 from console.labels import COMPARISON_LABELS, REASON_LABELS, RECORD_FIELDS, SOURCE_LABELS
 from console.person import decisions_about, load_person_view
 from console.queue import ReviewQueue, alike_groups, build_queue, filter_items, reason_counts, shown_items
@@ -130,6 +131,7 @@ def person_page(
     decisions = with_status(ctx.store.decisions())
     with open_snapshot(ctx.warehouse) as snapshot:
         view = load_person_view(snapshot, ids)
+        openings = person_openings(snapshot, view.person_ids)
         run_id = snapshot.run_id
     if not view.person_ids and not view.history:
         raise HTTPException(status_code=404, detail="没有这个人员")
@@ -140,6 +142,7 @@ def person_page(
         request,
         "person.html",
         view=view,
+        openings=openings,
         ids=ids,
         fields=RECORD_FIELDS,
         decisions=about.to_dicts(),

@@ -37,7 +37,7 @@ def score(truth: pl.DataFrame, xref: pl.DataFrame) -> Scores:
     joined = truth.join(xref, on=["source", "record_key"], how="left").with_columns(
         pl.coalesce("person_id", pl.lit("missing:") + pl.col("source") + ":" + pl.col("record_key")).alias("pred")
     )
-    coverage = joined["person_id"].is_not_null().mean() or 0.0
+    coverage = float(joined["person_id"].is_not_null().mean() or 0.0)
     cells = joined.group_by("pred", "true_person_id").agg(pl.len().alias("n"))
     pred_sizes = joined.group_by("pred").len("pred_n")
     true_sizes = joined.group_by("true_person_id").len("true_n")
@@ -53,7 +53,7 @@ def score(truth: pl.DataFrame, xref: pl.DataFrame) -> Scores:
     )
     bp = per_record.select((pl.col("n") / pl.col("pred_n")).mean()).item()
     br = per_record.select((pl.col("n") / pl.col("true_n")).mean()).item()
-    return Scores(p, r, _f1(p, r), bp, br, _f1(bp, br), float(coverage), _source_recall(joined))
+    return Scores(p, r, _f1(p, r), bp, br, _f1(bp, br), coverage, _source_recall(joined))
 
 
 def _source_recall(joined: pl.DataFrame) -> dict[str, float]:
@@ -64,7 +64,7 @@ def _source_recall(joined: pl.DataFrame) -> dict[str, float]:
 
         def involving(keys: list[str], frame: pl.DataFrame = flagged) -> float:
             sizes = frame.group_by(keys).agg(pl.len().alias("n"), pl.col("mine").sum().alias("m"))
-            return sizes.select((_pairs(pl.col("n")) - _pairs(pl.col("n") - pl.col("m"))).sum()).item()
+            return float(sizes.select((_pairs(pl.col("n")) - _pairs(pl.col("n") - pl.col("m"))).sum()).item())
 
         actual = involving(["true_person_id"])
         result[source] = involving(["pred", "true_person_id"]) / actual if actual else 1.0

@@ -76,7 +76,8 @@ def deterministic_groups(records: pl.DataFrame) -> pl.Series:
 def component_labels(size: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """The connected-component label of each of `size` nodes, over the undirected edges rows[i]–cols[i]."""
     graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(size, size))
-    return connected_components(graph, directed=False)[1]
+    labels: np.ndarray = connected_components(graph, directed=False)[1]
+    return labels
 
 
 def _id_key_of_compatible_names(records: pl.DataFrame) -> pl.Series:

@@ -344,9 +344,10 @@ def score_labelled_pairs(
 
     pipeline = CTEPipeline()
     enqueue_df_concat_with_tf(linker, pipeline)
-    pipeline.enqueue_list_of_sqls(predictions_from_sample_of_pairwise_labels_sql(linker, table.physical_name))
+    sqls = predictions_from_sample_of_pairwise_labels_sql(linker, table.physical_name)  # type: ignore[no-untyped-call]
+    pipeline.enqueue_list_of_sqls(sqls)
     scored = db_api.sql_pipeline_to_splink_dataframe(pipeline)
-    frame = con.sql(f"SELECT * FROM {scored.physical_name}").pl()
+    frame: pl.DataFrame = con.sql(f"SELECT * FROM {scored.physical_name}").pl()
     keep = [c for c in frame.columns if c.startswith("mw_")]
     return frame.select(
         pl.min_horizontal("unique_id_l", "unique_id_r").alias("unique_id_l"),

@@ -8,6 +8,7 @@ defaults; see warehouse/store/settings.py).
 from dagster import Definitions
 
 from assets.ingest import bronze_assets
+from assets.matching import matching_assets
 from assets.policy import policy_assets
 from assets.publish import building_warehouse, published_warehouse
 from assets.quality import quality_checks
@@ -32,6 +33,7 @@ def build_definitions(settings: Settings) -> Definitions:
             published_warehouse,
             *serve_assets,
             *policy_assets,
+            *matching_assets,
         ],
         asset_checks=[*serve_checks, *quality_checks],
         jobs=[nightly_job],

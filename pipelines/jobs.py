@@ -32,7 +32,7 @@ nightly_job = define_asset_job(
     "nightly",
     selection=AssetSelection.all(),
     executor_def=in_process_executor,
-    description="夜间全流程：采集各来源 → 标准化 → 关联 → 稳定编号 → 数仓与分析库 → 校验并发布。",
+    description="夜间全流程：采集各来源 → 标准化 → 关联 → 稳定编号 → 数仓、政策与岗位匹配 → 分析库 → 校验并发布。",
 )
 
 ACTIVE = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.STARTED]

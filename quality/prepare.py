@@ -17,6 +17,7 @@ from stdnum.cn import uscc
 
 from dedup.standardise import null_placeholders, parse_dates, parse_yyyymm
 from dedup.standardise.ids import ID_SEPARATORS, ric_check_character
+from dedup.standardise.numbers import parse_numbers
 from quality.rules import PARSEABLE, VALID, Rule
 from sources.contract import Column, FileSpec
 
@@ -92,6 +93,15 @@ def _date_status(parsed: pl.DataFrame) -> pl.Series:
     ).to_series()
 
 
+def _number_status(raw: pl.Series, column: Column) -> pl.Series:
+    """`可解析` for a plain number (a whole one in an int column), `非数值` for text; null when empty."""
+    present = null_placeholders(raw).is_not_null()
+    parsed = parse_numbers(raw, whole=column.type == "int").is_not_null()
+    return pl.select(
+        pl.when(parsed).then(pl.lit(PARSEABLE)).when(present).then(pl.lit("非数值")).alias(raw.name)
+    ).to_series()
+
+
 def _uscc_issue(value: str) -> str:
     try:
         uscc.validate(value)
@@ -118,6 +128,8 @@ def _derived(raw: pl.Series, column: Column, suffix: str, parsed: Callable[[], p
         return parsed()["date"]
     if suffix == "__uscc":
         return _uscc_status(raw)
+    if suffix == "__number":
+        return _number_status(raw, column)
     raise ValueError(f"未知的派生列后缀 {suffix}")
 
 

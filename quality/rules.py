@@ -31,6 +31,7 @@ USCC_FIELDS = ("employer_uscc",)
 BIRTH_FIELDS = ("birth_date", "birth_month")
 DEPARTURE, RETURN = "departure_month", "return_month"
 DATE_TYPES = ("date", "yyyymm")
+NUMBER_TYPES = ("int", "decimal")
 
 # Derived columns of the validation frames (see quality.prepare).
 VALID = "有效"
@@ -52,6 +53,7 @@ ROW_KINDS = (
     "enum_optional",
     "id_checksum",
     "date_parseable",
+    "number_parseable",
     "birth_plausible",
     "return_after_departure",
     "uscc_format",
@@ -175,6 +177,19 @@ def _column_rules(config: QualityConfig, column: Column, key_fields: list[str]) 
                 column,
                 "__parse",
                 "须为可解析且存在的日期",
+                "ExpectColumnValuesToBeInSet",
+                value_set=[PARSEABLE],
+            )
+        )
+    if column.type in NUMBER_TYPES:
+        kind = "整数" if column.type == "int" else "数值"
+        rules.append(
+            _row_rule(
+                config,
+                "number_parseable",
+                column,
+                "__number",
+                f"须为{kind}（面议、35周岁、8千等文字视为未知）",
                 "ExpectColumnValuesToBeInSet",
                 value_set=[PARSEABLE],
             )

@@ -98,6 +98,8 @@ def test_the_run_log_times_every_stage(nights: dict[str, Path]) -> None:
         "policy_push_events",
         "analyst_file",
         "analyst_file_masked",
+        "job_posting",
+        "job_match",
         "analyst_exports",
     ]
     assert sorted(seconds) == sorted(expected)

@@ -39,7 +39,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[GenerationSumma
 def quirky(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A larger set, so that quirks rarer than one in a few hundred records show up."""
     out = tmp_path_factory.mktemp("quirky")
-    generate_landing(1000, 5, out)
+    generate_landing(1000, 6, out)
     return out
 
 
@@ -120,8 +120,7 @@ def test_layout_follows_the_contract(generated, contract):
     summary, out = generated
     assert summary.persons == 300
     assert summary.truth == out / "truth.csv"
-    # job_postings: the generator gains that source with the job matching (issue 19)
-    assert {p.parent.name for p in _deliveries(out)} == set(contract) - {"job_postings"}
+    assert {p.parent.name for p in _deliveries(out)} == set(contract)
     assert (out / "landing/survey/2025-03-31/survey_2025.xlsx").is_file()
     assert (out / "landing/survey/2026-03-31/survey_2026.xlsx").is_file()
     assert (out / "landing/social_insurance/2026-11-21/si_extract.csv.gz").is_file()
@@ -314,3 +313,33 @@ def test_namesakes_share_name_birth_date_and_county():
     assert (pairs["len"] >= 2).all()
     for ids in pairs["citizen_id"]:
         assert len(set(ids)) == len(ids) and len({i[:14] for i in ids}) == 1
+
+
+def test_job_postings_have_every_quirk_and_a_truth(quirky, contract):
+    out = quirky
+    truth = pl.read_csv(out / "job_truth.csv", infer_schema=False)
+    assert set(truth["status"]) == {"open", "expired", "withdrawn", "duplicate"}
+    assert truth.filter(pl.col("status") == "open")["written_for"].null_count() >= 1  # demand nobody meets
+    people = set(build_population(5, 1000, (2025, 2026)).frame["person_id"])
+    assert set(truth["written_for"].drop_nulls()) <= people
+    folders = sorted((out / "landing/job_postings").iterdir())
+    assert [f.name for f in folders] == ["2026-11-20", "2026-11-21"]
+    spec = contract["job_postings"]["files"][0]
+    header, yesterday = _records(folders[0] / "postings.csv", spec)
+    _, today = _records(folders[1] / "postings.csv", spec)
+    ids_today = [r[0] for r in today]
+    withdrawn = set(truth.filter(pl.col("status") == "withdrawn")["posting_id"])
+    assert withdrawn <= {r[0] for r in yesterday} and not withdrawn & set(ids_today)
+    assert len(ids_today) > len(set(ids_today)), "a row delivered twice"
+    columns = {h: header.index(h) for h in header}
+    ints = [r[columns[h]] for r in today for h in ("年龄上限", "月薪下限(元)", "月薪上限(元)", "招聘人数")]
+    assert (
+        {"面议", "若干"} <= set(ints) and any(v.endswith("周岁") for v in ints) and any(v.endswith("千") for v in ints)
+    )
+    assert any("\n" in r[columns["岗位描述"]] for r in today), "a description spanning lines"
+    same = truth.filter(pl.col("status") == "duplicate").select("posting_id", "same_as").rows()
+    by_id = {r[0]: r for r in today}
+    opening = [columns["单位统一社会信用代码"], columns["岗位名称"]]
+    assert same and all([by_id[a][i] for i in opening] == [by_id[b][i] for i in opening] for a, b in same)
+    truth_max_age = dict(truth.select("posting_id", "max_age").rows())
+    assert all(truth_max_age[r[0]] is None for r in today if r[columns["年龄上限"]].endswith("周岁"))

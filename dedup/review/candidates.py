@@ -150,7 +150,8 @@ def _spanning_tree(edges: pl.DataFrame, n: int) -> pl.DataFrame:
 def _components(edges: pl.DataFrame, n: int) -> np.ndarray:
     """Connected-component label of each of `n` nodes over the edges ia–ib."""
     graph = coo_matrix((np.ones(edges.height), (edges["ia"].to_numpy(), edges["ib"].to_numpy())), shape=(n, n))
-    return connected_components(graph, directed=False)[1]
+    labels: np.ndarray = connected_components(graph, directed=False)[1]
+    return labels
 
 
 def candidate_sides(pairs: pl.DataFrame, halves: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:

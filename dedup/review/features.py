@@ -265,10 +265,11 @@ def _name_similarity(sides: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame
     names = _names(sides, members)
     with duckdb.connect() as con:
         con.register("names", names.to_arrow())
-        return con.sql(
+        similarity: pl.DataFrame = con.sql(
             """
             SELECT l.candidate, max(jaro_winkler_similarity(l.name_pinyin, r.name_pinyin)) AS name_similarity
             FROM names l JOIN names r ON l.candidate = r.candidate AND l.side = 0 AND r.side = 1
             GROUP BY l.candidate
             """
         ).pl()
+    return similarity

@@ -81,5 +81,5 @@ def standardise_countries(s: pl.Series) -> pl.Series:
 
     UK -> GBR; 香港/中国香港 -> HKG, 澳门 -> MAC, 台湾/中国台湾 -> TWN.
     """
-    out = map_distinct(null_placeholders(s), _lookup, {"country": pl.Utf8})
+    out = map_distinct(null_placeholders(s), _lookup, {"country": pl.Utf8()})
     return out.to_series().alias(s.name)

@@ -9,7 +9,7 @@ import polars as pl
 from dedup.standardise._common import by_distinct
 from dedup.standardise.placeholders import null_placeholders
 
-SCHEMA: dict[str, pl.DataType] = {"date": pl.Date, "precision": pl.Utf8, "date_issue": pl.Utf8}
+SCHEMA: dict[str, pl.DataType] = {"date": pl.Date(), "precision": pl.Utf8(), "date_issue": pl.Utf8()}
 
 _TIME = r"(?:[ T]+[0-9]{1,2}:[0-9]{1,2}(?::[0-9]{1,2}(?:\.[0-9]+)?)?\s*(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?"
 # (pattern, precision); the first group tells whether it matched. NFKC has made ASCII digits.

@@ -14,14 +14,14 @@ from dedup.standardise._common import map_distinct, nfkc
 from dedup.standardise.placeholders import null_placeholders
 
 SCHEMA: dict[str, pl.DataType] = {
-    "id_number": pl.Utf8,
-    "id_kind": pl.Utf8,
-    "id_issue": pl.Utf8,
-    "id_birth_date": pl.Date,
-    "id_sex": pl.Utf8,
-    "id_address_code": pl.Utf8,
-    "passport_no": pl.Utf8,
-    "id_shape": pl.Utf8,
+    "id_number": pl.Utf8(),
+    "id_kind": pl.Utf8(),
+    "id_issue": pl.Utf8(),
+    "id_birth_date": pl.Date(),
+    "id_sex": pl.Utf8(),
+    "id_address_code": pl.Utf8(),
+    "passport_no": pl.Utf8(),
+    "id_shape": pl.Utf8(),
 }
 
 _SCIENTIFIC = re.compile(r"(\d)(?:\.(\d+))?E\+?(\d+)", re.ASCII)  # 5.00103199E+17, as Excel shows it

@@ -13,9 +13,9 @@ from dedup.standardise.countries import chinese_country_names
 from dedup.standardise.placeholders import null_placeholders
 
 SCHEMA: dict[str, pl.DataType] = {
-    "institution_id": pl.Utf8,
-    "institution_country": pl.Utf8,
-    "institution_tier": pl.Utf8,
+    "institution_id": pl.Utf8(),
+    "institution_country": pl.Utf8(),
+    "institution_tier": pl.Utf8(),
 }
 
 _THE = re.compile(r"\bthe\b")

@@ -19,12 +19,12 @@ from dedup.standardise._surnames import mainland_surnames, passport_syllable
 from dedup.standardise.placeholders import null_placeholders
 
 SCHEMA: dict[str, pl.DataType] = {
-    "latin_surname": pl.Utf8,
-    "latin_given": pl.Utf8,
-    "surname_pinyin_candidates": pl.List(pl.Utf8),
-    "surname_pinyin": pl.Utf8,
-    "given_pinyin": pl.Utf8,
-    "name_pinyin": pl.Utf8,
+    "latin_surname": pl.Utf8(),
+    "latin_given": pl.Utf8(),
+    "surname_pinyin_candidates": pl.List(pl.Utf8()),
+    "surname_pinyin": pl.Utf8(),
+    "given_pinyin": pl.Utf8(),
+    "name_pinyin": pl.Utf8(),
 }
 _LatinRow = tuple[str | None, str | None, list[str] | None, str | None, str | None, str | None]
 
@@ -181,7 +181,7 @@ def parse_latin_names_value(raw: str) -> _LatinRow:
 def spelt_in_pinyin(s: pl.Series) -> pl.Series:
     """Whether each romanised name splits into pinyin syllables (CHUNCHIEH and HSINYI do not;
     null stays null), judged once per distinct value."""
-    return map_distinct(s, lambda value: (_is_pinyin(value),), {"pinyin": pl.Boolean})["pinyin"]
+    return map_distinct(s, lambda value: (_is_pinyin(value),), {"pinyin": pl.Boolean()})["pinyin"]
 
 
 def parse_latin_names(s: pl.Series) -> pl.DataFrame:

@@ -12,15 +12,15 @@ from dedup.standardise.latin_names import parse_latin_names_value
 from dedup.standardise.placeholders import null_placeholders
 
 SCHEMA: dict[str, pl.DataType] = {
-    "name": pl.Utf8,
-    "name_has_unknown_char": pl.Boolean,
-    "name_is_latin": pl.Boolean,
-    "surname": pl.Utf8,
-    "given_name": pl.Utf8,
-    "surname_pinyin": pl.Utf8,
-    "given_pinyin": pl.Utf8,
-    "name_pinyin": pl.Utf8,
-    "given_wade_giles": pl.Utf8,
+    "name": pl.Utf8(),
+    "name_has_unknown_char": pl.Boolean(),
+    "name_is_latin": pl.Boolean(),
+    "surname": pl.Utf8(),
+    "given_name": pl.Utf8(),
+    "surname_pinyin": pl.Utf8(),
+    "given_pinyin": pl.Utf8(),
+    "name_pinyin": pl.Utf8(),
+    "given_wade_giles": pl.Utf8(),
 }
 
 _INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff]+")

@@ -12,7 +12,7 @@ from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberTyp
 from dedup.standardise._common import map_distinct, nfkc
 from dedup.standardise.placeholders import null_placeholders
 
-SCHEMA: dict[str, pl.DataType] = {"mobile": pl.Utf8, "phone": pl.Utf8, "phone_kind": pl.Utf8}
+SCHEMA: dict[str, pl.DataType] = {"mobile": pl.Utf8(), "phone": pl.Utf8(), "phone_kind": pl.Utf8()}
 
 _KINDS = {PhoneNumberType.MOBILE: "mobile", PhoneNumberType.FIXED_LINE: "landline"}
 _SEVERAL = re.compile(r"[/;,，；、|]")  # one field holding several numbers
@@ -44,8 +44,10 @@ def _standardise(raw: str) -> tuple[str | None, str | None, str | None]:
 @functools.cache
 def _mainland_mobile_pattern() -> str:
     """Mainland mobile numbers as the `phonenumbers` metadata describes them (anchored regex)."""
-    mobile = phonenumbers.PhoneMetadata.metadata_for_region("CN").mobile
-    return f"^(?:{mobile.national_number_pattern})$"
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+    if metadata is None or metadata.mobile is None:
+        raise RuntimeError("phonenumbers 缺少中国大陆的号码元数据")
+    return f"^(?:{metadata.mobile.national_number_pattern})$"
 
 
 def standardise_phones(s: pl.Series) -> pl.DataFrame:

@@ -13,12 +13,13 @@ def _generate(args: argparse.Namespace) -> int:
     print(f"已生成 {summary.persons} 名人员的落地区：{Path(args.out) / 'landing'}")
     for source, rows in summary.records_by_source.items():
         print(f"  {source:<18} {rows}")
+    print(f"岗位需求（job_postings）的真值：{summary.job_truth}")
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `generate` to the CLI."""
-    gen = sub.add_parser("generate", help="按数据契约生成模拟落地区和 truth.csv")
+    gen = sub.add_parser("generate", help="按数据契约生成模拟落地区、truth.csv 和 job_truth.csv")
     gen.add_argument("--persons", type=int, required=True)
     gen.add_argument("--seed", type=int, default=1)
     gen.add_argument("--out", required=True)

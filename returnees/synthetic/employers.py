@@ -26,16 +26,27 @@ def _districts(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def _private_names(rng: np.random.Generator, count: int, used: set[str]) -> list[str]:
+    """`count` distinct private-company names, drawn without replacement from the combinations of
+    city, trade name and industry; a district goes into the name only once those run out (a province
+    needs more names than the city's trade names give)."""
+    pairs = rng.choice(len(ref.TRADE_NAMES), size=(4 * len(ref.TRADE_NAMES) ** 2, 2))
+    trades = sorted(
+        {ref.TRADE_NAMES[a] for a, _ in pairs}
+        | {ref.TRADE_NAMES[a][0] + ref.TRADE_NAMES[b][1] for a, b in pairs if a != b}
+    )
+    per_place = len(trades) * len(ref.INDUSTRIES)
     names: list[str] = []
-    while len(names) < count:
-        a, b = rng.choice(ref.TRADE_NAMES, size=2, replace=False)
-        trade = a if rng.random() < 0.5 else a[0] + b[1]
-        city = "重庆" if rng.random() < 0.85 else "重庆市"
-        name = f"{city}{trade}{rng.choice(ref.INDUSTRIES)}有限公司"
-        if name not in used:
-            used.add(name)
-            names.append(name)
-    return names
+    for places in (["重庆", "重庆市"], [f"重庆{d}" for d in ref.DISTRICTS]):
+        for k in rng.permutation(len(places) * per_place):
+            place, rest = divmod(int(k), per_place)
+            trade, industry = divmod(rest, len(ref.INDUSTRIES))
+            name = f"{places[place]}{trades[trade]}{ref.INDUSTRIES[industry]}有限公司"
+            if name not in used:
+                used.add(name)
+                names.append(name)
+                if len(names) == count:
+                    return names
+    raise ValueError(f"无法生成 {count} 个不同的企业名称")
 
 
 def build_employers(rng: np.random.Generator, persons: int) -> pl.DataFrame:

@@ -1,4 +1,4 @@
-"""Entry point: generate a landing area for all seven sources plus its truth file."""
+"""Entry point: generate a landing area for all eight sources plus its truth files."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
-from returnees.synthetic.extracts import BUILDERS
+from returnees.synthetic.extracts import BUILDERS, job_postings
 from returnees.synthetic.extracts.common import Context
 from returnees.synthetic.population import SOURCES, build_population
 from returnees.synthetic.writers import write_delivery
@@ -24,7 +24,9 @@ DEFAULT_DELIVERY_DATES: dict[str, str] = {
     "archives": "2026-11-16",
     "social_insurance": "2026-11-21",
     "fx_accounts": "2026-11-18",
+    "job_postings": "2026-11-21",  # and yesterday's snapshot
 }
+JOB_TRUTH = "job_truth.csv"
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class GenerationSummary:
     landing: Path
     truth: Path
     deliveries: list[Path] = field(default_factory=list)
+    job_truth: Path | None = None  # posting_id, written_for (true person), status, requirements
 
 
 REGION_GROUPS = ("mainland", "hong_kong", "macao", "taiwan")
@@ -72,8 +75,9 @@ def _dates(overrides: Mapping[str, str] | None) -> dict[str, str]:
 def generate_landing(
     persons: int, seed: int, out: Path, delivery_dates: dict[str, str] | None = None
 ) -> GenerationSummary:
-    """Write ``out/landing/<source>/<YYYY-MM-DD>/`` for all sources, ``out/truth.csv`` and
-    ``out/persons.csv`` (the groups each true person belongs to).
+    """Write ``out/landing/<source>/<YYYY-MM-DD>/`` for all sources, ``out/truth.csv`` (person
+    records), ``out/persons.csv`` (the groups each true person belongs to) and ``out/job_truth.csv``
+    (for whom each job posting was written).
 
     Output is a pure function of the arguments: the same seed gives byte-identical files.
     ``delivery_dates`` overrides the delivery date per source (``YYYY-MM-DD``); for
@@ -99,6 +103,9 @@ def generate_landing(
     truth_path = Path(out) / "truth.csv"
     pl.concat(truth_frames).write_csv(truth_path)
     write_person_groups(population.frame, Path(out) / "persons.csv")
+    postings = job_postings.build(ctx)
+    folders += [write_delivery(delivery, landing) for delivery in postings.deliveries]
+    postings.truth.write_csv(Path(out) / JOB_TRUTH)
     return GenerationSummary(
         persons=persons,
         records_by_source=records,
@@ -106,4 +113,5 @@ def generate_landing(
         landing=landing,
         truth=truth_path,
         deliveries=folders,
+        job_truth=Path(out) / JOB_TRUTH,
     )

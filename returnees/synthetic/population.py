@@ -13,6 +13,7 @@ from returnees.synthetic import names as nm
 from returnees.synthetic import reference as ref
 from returnees.synthetic.draws import categorical, chance, choose, pick, stream, unique_integers, where
 from returnees.synthetic.employers import build_employers
+from returnees.synthetic.titles import draw_title_levels
 
 SOURCES = ("survey", "prof_tech", "pi_hr", "soe_staff", "archives", "social_insurance", "fx_accounts")
 DEGREES = ("博士", "硕士", "学士", "无")
@@ -397,6 +398,7 @@ def build_population(seed: int, persons: int, survey_years: tuple[int, int]) -> 
             "district": pl.Series(district, dtype=pl.String),
             "hukou": _hukou(rng, address, district),
             "survey_years": survey_years_taken,
+            "title_level": draw_title_levels(stream(seed, "titles"), birth),
         }
     )
     return Population(frame=frame, employers=employers, members=members)

@@ -35,6 +35,8 @@ R = RESTRICTED
 # year of birth + district + sex.
 PERSON_LEVEL: dict[str, tuple[str, ...]] = {
     "person": ("sex", "birth_year", "district", "is_returnee", "returnee_status", "returnee_status_label"),
+    # which persons a posting lists, in order; no score or reasons (they name degree, age and major)
+    "job_match": ("posting_id", "rank_for_posting"),
 }
 QUASI_IDENTIFIERS = ("sex", "birth_year", "district")
 
@@ -44,7 +46,17 @@ TABLES: dict[str, str] = {
                returnee_status_label
         FROM {R}.dim_person ORDER BY person_id
     """,
+    "job_match": "SELECT posting_id, person_id, rank_for_posting FROM main.job_match ORDER BY ALL",
     "dim_employer": f"SELECT * FROM {R}.dim_employer ORDER BY employer_uscc",
+    "job_posting": f"""
+        SELECT j.posting_id, j.employer_name, j.employer_uscc, j.employer_kind, j.title, j.category, j.posting_kind,
+               j.majors_text, j.major_codes, j.major_any, j.min_education_rank, j.min_degree_rank, j.min_title_rank,
+               j.overseas_requirement, j.preferred_countries, j.max_age, j.district, j.district_any, j.salary_min,
+               j.salary_max, j.openings, j.posted_on, j.closes_on, j.same_as, j.status, j.status_label,
+               j.delivery_date, count(m.person_id) > 0 AS has_candidates
+        FROM {R}.job_posting j LEFT JOIN main.job_match m USING (posting_id)
+        GROUP BY ALL ORDER BY j.posting_id
+    """,
     "dim_policy": f"SELECT * FROM {R}.dim_policy ORDER BY policy_id",
     "dim_policy_condition": f"SELECT * FROM {R}.dim_policy_condition ORDER BY ALL",
 }
@@ -61,6 +73,22 @@ class Statistic:
 
 
 _LIBRARY = f"(SELECT * FROM {R}.person_profile WHERE is_returnee)"
+_OPEN_POSTINGS = f"""(
+    SELECT j.*, count(m.person_id) AS candidates
+    FROM {R}.job_posting j LEFT JOIN main.job_match m USING (posting_id) WHERE j.status = 'open' GROUP BY ALL
+)"""
+_POSTING_COUNTS = (
+    "count(*) AS open_postings, coalesce(sum(openings), 0) AS openings_total, "
+    "count(*) FILTER (WHERE candidates > 0) AS postings_with_candidates, "
+    "count(*) FILTER (WHERE candidates = 0) AS unmet_postings, coalesce(sum(candidates), 0) AS candidates_listed"
+)
+_POSTING_COUNT_COLUMNS = (
+    "open_postings",
+    "openings_total",
+    "postings_with_candidates",
+    "unmet_postings",
+    "candidates_listed",
+)
 _SHARE = "round(100.0 * count(*) / sum(count(*)) OVER (), 2) AS share_pct"
 _YEAR = "year(any_value(as_of_date))::INTEGER AS stat_year"
 
@@ -141,6 +169,20 @@ STATISTICS: dict[str, Statistic] = {
         FROM {R}.person_conflicts GROUP BY attribute, conflict ORDER BY persons DESC, attribute, conflict
         """,
         ("persons",),
+    ),
+    "stats_postings_by_category": Statistic(
+        f"""
+        SELECT coalesce(category, '未知') AS category, {_POSTING_COUNTS}
+        FROM {_OPEN_POSTINGS} GROUP BY ALL ORDER BY open_postings DESC, category
+        """,
+        _POSTING_COUNT_COLUMNS,
+    ),
+    "stats_postings_by_district": Statistic(
+        f"""
+        SELECT CASE WHEN district_any THEN '全市' ELSE coalesce(district, '未知') END AS district, {_POSTING_COUNTS}
+        FROM {_OPEN_POSTINGS} GROUP BY ALL ORDER BY open_postings DESC, district
+        """,
+        _POSTING_COUNT_COLUMNS,
     ),
     "stats_policy_push": Statistic(
         f"""

@@ -50,6 +50,14 @@ TABLE_DOCS: dict[str, str] = {
     "stats_yearly_total": "年度统计（留学人员信息统计调查）：每个调查年度的填报人数及与上年比较",
     "policy_push_events": "政策推送事件：每名人员每项政策每次状态变化一行（新符合、需补充材料、不再符合），"
     "逐夜累积，同一变化只告知一次；含联系方式的推送消息由 returnees export push 导出，不进入分析库",
+    "job_posting": "岗位需求：当前岗位需求信息库快照中的每个岗位一行，要求已标准化"
+    "（学历、学位、职称序号，专业代码，区县，留学国家代码），注明在招、已过截止日期或与其他渠道重复",
+    "person_major": "所学专业：调查与事业单位人事记录中的每个可识别专业一行（教育部本科专业目录代码）",
+    "job_candidate": "岗位匹配候选人：人才库每人一行，匹配所用的学历、学位、职称、出生日期、留学身份、"
+    "就业见习资格、专业代码、区县和留学国家",
+    "job_match": "岗位匹配：每个在招岗位满足全部硬性要求的人才库人员，按匹配度排序（每岗位至多100人），附中文理由",
+    "stats_postings_by_category": "统计：在招岗位按岗位类别（岗位数、招聘人数、有候选人的岗位、无人满足的岗位）",
+    "stats_postings_by_district": "统计：在招岗位按工作地点区县（全市岗位单列）",
 }
 
 SUPPRESSION_NOTE = "；少于5人的计数，以及可据以推算出它的计数，为空值（显示为<5）"
@@ -314,6 +322,45 @@ COLUMN_DOCS: dict[str, str] = {
     "dimension_label": "分类（中文）",
     "previous_returnees": "上年人数（上年不公布或为0时为空）",
     "change_pct": "增减（%，两年人数都公布时给出）",
+    # job postings and matching
+    "posting_id": "岗位编号（岗位需求信息库）",
+    "has_candidates": "是否有人才库人员满足全部硬性要求（岗位匹配有候选人）",
+    "posting_kind": "岗位类型（全职、就业见习、兼职）",
+    "majors_text": "专业要求（原文，已清理）",
+    "major_codes": "专业代码（教育部本科专业目录：门类2位、专业类4位、专业6位）",
+    "major_any": "专业是否不限",
+    "min_education_rank": "学历要求序号（博士研究生3、硕士研究生2、大学本科1；不限或无法识别为空）",
+    "min_degree_rank": "学位要求序号（博士3、硕士2、学士1；不限或无法识别为空）",
+    "min_title_rank": "职称要求序号（正高级4、副高级3、中级2、初级1；不限或无法识别为空）",
+    "overseas_requirement": "留学经历要求（required 须有留学经历 / preferred 留学人员优先；不限为空）",
+    "preferred_countries": "偏好的留学国家（地区）ISO 3166-1 三位代码",
+    "max_age": "年龄上限（周岁，按发布日期计；以文字填写如“35周岁”时视为未知，为空）",
+    "district_any": "工作地点是否为全市（重庆市、全市）",
+    "salary_min": "月薪下限（元；以文字填写如“面议”时为空）",
+    "salary_max": "月薪上限（元；以文字填写如“面议”时为空）",
+    "openings": "招聘人数（以文字填写如“若干”时为空）",
+    "posted_on": "发布日期",
+    "closes_on": "截止日期（空为长期有效）",
+    "contact_name": "联系人",
+    "contact_phone": "联系电话",
+    "same_as": "同一岗位在另一渠道发布时保留的岗位编号（本行为重复发布）",
+    "candidates": "满足全部硬性要求并列入匹配结果的人数（至多100）",
+    "major_text": "所学专业（原文，已清理）",
+    "major_code": "专业代码（教育部本科专业目录）",
+    "major_name": "专业代码在目录中的名称",
+    "education_rank": "最高学历序号（博士研究生3、硕士研究生2、大学本科1、大专及以下0；各来源最高者，学位可推出学历）",
+    "degree_rank": "最高学位序号（博士3、硕士2、学士1、无0；各来源最高者）",
+    "internship_eligible": "是否符合就业见习政策（政策推送判定为符合）",
+    "districts": "所在区县与单位登记地区县",
+    "study_countries": "留学国家（地区）ISO 3166-1 三位代码（海外教育与外汇留学记录）",
+    "rank_for_posting": "在该岗位候选人中的名次（1 为最匹配）",
+    "score": "匹配分（专业相同或不限75、同属一个专业类50、未知25、不同0；"
+    "区县8、留学国家6、留学人员优先5或3、职称至多3、近年回国至多2）",
+    "open_postings": "在招岗位数",
+    "openings_total": "招聘人数合计（已知部分）",
+    "postings_with_candidates": "有候选人的岗位数",
+    "unmet_postings": "无人满足全部硬性要求的岗位数",
+    "candidates_listed": "列入匹配结果的人次",
 }
 
 TABLE_COLUMN_DOCS: dict[tuple[str, str], str] = {
@@ -346,6 +393,25 @@ TABLE_COLUMN_DOCS: dict[tuple[str, str], str] = {
     ("stats_by_source", "source"): "来源系统",
     ("stats_person_conflicts", "description"): "冲突说明（各类冲突的固定说明文字）",
     ("person_profile", "sex"): "性别（M 男 / F 女，取黄金记录）",
+    **{
+        (table, column): doc
+        for table in ("job_posting", "postings_unmet", "stats_postings_by_district")
+        for column, doc in {
+            "district": "工作地点区县（标准化为正式名称；全市或无法识别为空）",
+            "title": "岗位名称",
+            "category": "岗位类别（研发、教学科研、医疗卫生、金融、工程技术、管理、市场营销、其他）",
+            "status": "岗位状态（open 在招 / expired 已过截止日期 / duplicate 同一岗位在其他渠道的重复发布）",
+            "status_label": "岗位状态（中文）",
+            "description": "岗位描述",
+            "employer_kind": "单位性质（岗位填报：机关、事业单位、国有企业、民营企业、外资企业、其他）",
+            "delivery_date": "岗位需求信息库快照日期",
+        }.items()
+    },
+    ("stats_postings_by_category", "category"): "岗位类别（未填为“未知”）",
+    ("stats_postings_by_district", "district"): "工作地点区县（全市岗位为“全市”，未能识别为“未知”）",
+    ("job_match", "reasons"): "匹配理由：依次列出满足的硬性要求及如何满足、专业对口程度、区县、留学国家等加分项",
+    ("person_major", "record_uid"): "提供该专业的来源记录",
+    ("job_candidate", "title_level"): "职称级别（专业技术平台登记的最高级别）",
 }
 
 _LABEL_END = re.compile(r"（(?!境）)|[(：]")

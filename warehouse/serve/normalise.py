@@ -13,6 +13,7 @@ from dedup.standardise import null_placeholders, parse_dates, parse_yyyymm
 
 DEGREES: tuple[str, ...] = ("博士", "硕士", "学士", "无")
 DEGREE_RANK: dict[str, int] = {"博士": 3, "硕士": 2, "学士": 1, "无": 0}
+EDUCATION_RANK: dict[str, int] = {"博士研究生": 3, "硕士研究生": 2, "大学本科": 1, "大专及以下": 0}
 TITLE_LEVELS: tuple[str, ...] = ("正高级", "副高级", "中级", "初级", "无")
 TITLE_RANK: dict[str, int] = {"正高级": 4, "副高级": 3, "中级": 2, "初级": 1, "无": 0}
 REGION_NAMES = {"HKG": "中国香港", "MAC": "中国澳门", "TWN": "中国台湾"}
@@ -59,6 +60,25 @@ def degree_from_education(s: pl.Series) -> pl.Series:
         .then(pl.lit("无"))
     )
     return pl.select(out.alias(s.name)).to_series()
+
+
+def education_rank(s: pl.Series) -> pl.Series:
+    """Education level text → rank (`EDUCATION_RANK`: 博士研究生 3 … 大专及以下 0); unknown → null.
+
+    研究生 alone counts as 硕士研究生, the level every postgraduate has reached.
+    """
+    t = _text(s)
+    out = (
+        pl.when(t.str.contains("博士"))
+        .then(3)
+        .when(t.str.contains("硕士|研究生"))
+        .then(2)
+        .when(t.str.contains("本科|学士|^大学$"))
+        .then(1)
+        .when(t.str.contains("大专|专科|中专|高中|初中|中学|其他"))
+        .then(0)
+    )
+    return pl.select(out.cast(pl.Int8).alias(s.name)).to_series()
 
 
 def normalise_title_level(s: pl.Series) -> pl.Series:

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import polars as pl
 
-from warehouse.store.db import table_exists
+from warehouse.store.db import query, table_exists
 from warehouse.store.decisions import decisions_path, open_decisions
 
 # What happened (the code and how a person reads it).
@@ -230,7 +230,7 @@ def read_events(
     order = "DESC" if newest_first else ""
     page = f"LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
     columns = ", ".join(("seq", "logged_at", *EVENT_COLUMNS))
-    return con.sql(f"SELECT {columns} FROM access_log WHERE {where} ORDER BY seq {order} {page}", params=params).pl()
+    return query(con, f"SELECT {columns} FROM access_log WHERE {where} ORDER BY seq {order} {page}", params)
 
 
 def count_events(con: duckdb.DuckDBPyConnection, events: EventFilter = EventFilter()) -> int:

@@ -52,7 +52,9 @@ def write_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) 
     return frame.height
 
 
-def query(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> pl.DataFrame:
+def query(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | dict[str, object] | None = None
+) -> pl.DataFrame:
     """Run a query and return its rows as a polars frame."""
     frame: pl.DataFrame = con.sql(sql, params=params).pl()
     return frame

@@ -30,9 +30,9 @@ from returnees.synthetic.extracts.common import (
     variants,
     with_duplicates,
 )
+from returnees.synthetic.titles import LEVELS
 from returnees.synthetic.writers import Delivery, OutFile
 
-LEVELS = ("正高级", "副高级", "中级", "初级", "无")
 KINDS = ("论文", "专利", "著作", "获奖", "项目", "标准")
 ACHIEVEMENT_LEVELS = ("国际", "国家级", "省部级", "市级", "其他")
 STATUSES = ("已提交", "单位审核", "主管部门审核", "专家评审", "已资助", "未通过")
@@ -179,9 +179,7 @@ def build(ctx: Context) -> list[Delivery]:
     document = np.where(permit, 2, np.where(passport, 1, 0))
     citizen = q.format_ids(rng, p["citizen_id"], {"lower_x": 0.3, "spaced": 0.003, "fullwidth": 0.003})
     permit_type = where(region == 3, "台湾居民来往大陆通行证", pl.repeat("港澳居民来往内地通行证", n, eager=True))
-    birth_year = p["birth"].dt.year().to_numpy()
-    level = categorical(rng, n, [8, 20, 35, 15, 22])
-    level = np.where((birth_year > 1993) & (level < 2), 2 + rng.integers(0, 3, n), level)
+    level = p["title_level"].to_numpy()
     returned = p["returned"].to_numpy()
     title_month = random_days(rng, np.minimum(returned + np.timedelta64(365, "D"), day), np.full(n, day))
     abroad = ~chance(rng, n, 0.03)
