@@ -5,6 +5,7 @@ from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataV
 
 from assets.policy import policy_push_events
 from assets.resolve import person_xref
+from assets.review import review_queue
 from assets.serve import analyst_exports, analyst_file
 from dedup.model import model_version
 from pipelines.resources import WarehouseResource
@@ -53,7 +54,7 @@ def building_warehouse(context: AssetExecutionContext, warehouse: WarehouseResou
 @asset(
     group_name="publish",
     kinds={"duckdb"},
-    deps=[building_warehouse, person_xref, analyst_file, analyst_exports, policy_push_events],
+    deps=[building_warehouse, person_xref, review_queue, analyst_file, analyst_exports, policy_push_events],
     description="已发布的数仓文件：本次运行构建完成且通过阻断性检查后，原子替换上一版本。",
 )
 def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:

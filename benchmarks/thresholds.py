@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/thresholds.py --truth DIR/truth.csv --warehouse DIR/warehouse.duckdb
 
-Re-clusters the run's scored links (`links`, kept down to probability 0.2) at each threshold
+Re-clusters the run's scored links (`links`, kept down to probability 0.001) at each threshold
 under the same constraints as the pipeline, and scores each result against the truth.
 """
 

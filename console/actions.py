@@ -6,9 +6,12 @@ and returns the `Decision` to append; the run after tonight applies it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 
 from console.person import person_records
+from console.queue import ItemGroup, split_suggestions
 from console.snapshot import Snapshot
 from console.store import active
 from warehouse.store.decisions import Decision
@@ -112,6 +115,46 @@ def different(snapshot: Snapshot, user: str, record_uids: list[str], comment: st
     )
 
 
+# What a steward can settle alike items with, per kind of item.
+BULK_ACTIONS = {"pair": ("different", "merge"), "person": ("confirm", "split")}
+
+
+def separate(snapshot: Snapshot, user: str, person_ids: list[str], comment: str | None) -> Decision:
+    """Two persons are different people: no record of one is the same person as a record of the other."""
+    if len(set(person_ids)) != 2:
+        raise ActionError("标记为不同的人需要恰好两个人员")
+    first, second = sorted(set(person_ids))
+    records = _records_of(snapshot, [first, second])
+    side = {p: sorted(records.filter(pl.col("person_id") == p)["record_uid"].to_list()) for p in (first, second)}
+    return Decision(
+        made_by=user,
+        action="different",
+        record_uids=side[first],
+        other_record_uids=side[second],
+        person_ids=[first, second],
+        comment=_comment(comment),
+        run_id=snapshot.run_id,
+    )
+
+
+def bulk(snapshot: Snapshot, user: str, group: ItemGroup | None, action: str, comment: str | None) -> list[Decision]:
+    """One decision per item of a group: pairs marked different or merged, persons confirmed or split at
+    their weakest link.
+    """
+    if group is None or not group.candidates:
+        raise ActionError("这一组里已没有待复核的项，请刷新页面")
+    if action not in BULK_ACTIONS.get(group.kind, ()):
+        raise ActionError("这一组项不能用这个操作批量处理")
+    halves = split_suggestions(snapshot, group.candidates) if action == "split" else {}
+    build: Callable[[str, list[str]], Decision] = {
+        "different": lambda c, persons: separate(snapshot, user, persons, comment),
+        "merge": lambda c, persons: merge(snapshot, user, persons, comment),
+        "confirm": lambda c, persons: confirm(snapshot, user, persons[0], comment),
+        "split": lambda c, persons: split(snapshot, user, halves.get(c, []), comment),
+    }[action]
+    return [build(c, persons) for c, persons in zip(group.candidates, group.persons, strict=True)]
+
+
 def undo(snapshot: Snapshot, user: str, decisions: pl.DataFrame, decision_id: int, comment: str | None) -> Decision:
     """Cancel a decision in force; the undo names the same records so their page shows it."""
     target = active(decisions).filter(pl.col("decision_id") == decision_id)
@@ -128,6 +171,16 @@ def undo(snapshot: Snapshot, user: str, decisions: pl.DataFrame, decision_id: in
         run_id=snapshot.run_id,
         undoes=decision_id,
     )
+
+
+def undo_batch(
+    snapshot: Snapshot, user: str, decisions: pl.DataFrame, batch_id: int, comment: str | None
+) -> list[Decision]:
+    """Undo every decision of a batch that is still in force (each by its own undo)."""
+    in_force = active(decisions).filter(pl.col("batch_id") == batch_id)
+    if in_force.is_empty():
+        raise ActionError(f"批次 {batch_id} 没有仍然生效的决定")
+    return [undo(snapshot, user, decisions, int(d), comment) for d in in_force["decision_id"].to_list()]
 
 
 def _owners(snapshot: Snapshot, record_uids: set[str]) -> list[str]:

@@ -17,6 +17,7 @@ from console import guard, routes_account, routes_actions, routes_admin, routes_
 from console.security import SecurityPolicy, SessionCodec, check_secret
 from console.store import StoreBusy
 from console.web import ConsoleContext, LoginRequired, render
+from dedup.review.budget import DEFAULT_BUDGET
 
 PUBLIC_PATHS = ("/login",)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -41,13 +42,15 @@ def create_app(
     page_size: int = DEFAULT_PAGE_SIZE,
     policy: SecurityPolicy | None = None,
     clock: Callable[[], datetime] | None = None,
+    review_budget: float = DEFAULT_BUDGET,
 ) -> FastAPI:
     """The console over one published warehouse (read-only) and its decisions file; `policy` and
-    `clock` default to the shipped session and lockout rules and the system clock."""
+    `clock` default to the shipped session and lockout rules and the system clock; `review_budget`
+    is how many review items per 1,000 persons the queue holds (the rest lie below the cut)."""
     app = FastAPI(title="数据管理员控制台", docs_url=None, redoc_url=None, openapi_url=None)
     policy = policy or SecurityPolicy()
     codec = SessionCodec(check_secret(secret), policy.absolute_lifetime)
-    context = ConsoleContext(Path(warehouse), codec, page_size, policy)
+    context = ConsoleContext(Path(warehouse), codec, page_size, policy, review_budget=review_budget)
     if clock is not None:
         context.clock = clock
     app.state.console = context

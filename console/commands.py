@@ -31,7 +31,7 @@ def run_console(args: argparse.Namespace) -> int:
     from console.app import create_app
 
     print(f"数据管理员控制台：http://{args.host}:{args.port}/ （数仓 {warehouse}）", file=sys.stderr)
-    app = create_app(warehouse, secret)
+    app = create_app(warehouse, secret, review_budget=args.review_budget)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", server_header=False)
     return 0
 

@@ -14,12 +14,25 @@ SOURCE_LABELS = {
 
 REASON_LABELS = {
     "decision_conflict": "决定需复核",
-    "two_ids": "含两个有效身份证号",
-    "refused_link": "高分关联被拒绝",
-    "uncertain_link": "关联概率不确定",
+    "two_ids": "两个有效身份证号",
+    "refused_link": "关联被约束拒绝",
     "near_miss": "同名同生日未合并",
+    "uncertain_link": "关联概率不确定",
+    "shared_contact": "共用联系方式或认证书",
+    "namesake": "同名未合并",
+    "low_link": "低分关联",
     "weak_link": "低把握合并",
-    "large": "记录数异常多",
+    "name_dob_only": "仅凭姓名和生日合并",
+    "conflicting_keys": "证件号不一致",
+    "birth_date_differs": "出生日期不一致",
+    "model_joined": "模型关联合并",
+}
+
+# What a queue item asks.
+KIND_LABELS = {
+    "pair": "可能是同一人",
+    "person": "可能是两个人",
+    "decision": "决定与数据矛盾",
 }
 
 ACTION_LABELS = {
@@ -28,6 +41,14 @@ ACTION_LABELS = {
     "split": "拆分记录",
     "different": "标记为不同的人",
     "undo": "撤销决定",
+}
+
+# Bulk actions on a group of alike queue items.
+BULK_LABELS = {
+    "different": "全部标记为不同的人",
+    "merge": "全部合并",
+    "confirm": "全部确认为同一人",
+    "split": "全部按最弱关联拆分",
 }
 
 ROLE_LABELS = {"steward": "数据管理员", "viewer": "只读用户", "admin": "系统管理员"}

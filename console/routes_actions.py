@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from console import actions
+from console.queue import alike_groups
 from console.routes_auth import safe_next
+from console.routes_review import review_queue
 from console.snapshot import Snapshot, open_snapshot
 from console.web import StewardForm, console, render
 from warehouse.store.decisions import Decision
@@ -77,6 +80,55 @@ def different(
 ) -> Response:
     """标记为不同的人: the two ticked records belong to different people."""
     return _apply(request, back, lambda s: actions.different(s, str(session.username), record_uid or [], comment))
+
+
+@router.post("/bulk")
+def bulk(
+    request: Request,
+    session: StewardForm,
+    action: Annotated[str, Form()],
+    pattern: Annotated[str, Form()],
+    tab: Annotated[str, Form()],
+    version: Annotated[str, Form()],
+    district: Annotated[str, Form()] = "",  # "" for items without a district
+    comment: Annotated[str, Form()] = "",
+) -> Response:
+    """批量处理: one decision per item of a group of alike items, under one batch id."""
+    ctx = console(request)
+    back = f"/queue/groups?tab={quote(tab)}"
+    queue = review_queue(request)
+    items = queue.queued if tab == "queue" else queue.below
+    group = next((g for g in alike_groups(items) if g.pattern == pattern and g.district == district), None)
+    try:
+        with open_snapshot(ctx.warehouse) as snapshot:
+            if snapshot.version != version:
+                raise actions.ActionError("数仓已更新，这一组项可能已经变化，请刷新页面后再批量处理")
+            decisions = actions.bulk(snapshot, str(session.username), group, action, comment)
+    except actions.ActionError as exc:
+        return render(request, "error.html", status_code=400, message=str(exc), status=400, back=back)
+    batch_id, _ = ctx.store.record_batch(decisions)
+    return RedirectResponse(f"{back}&done={batch_id}", status_code=303)
+
+
+@router.post("/undo-batch")
+def undo_batch(
+    request: Request,
+    session: StewardForm,
+    batch_id: Annotated[int, Form()],
+    comment: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "/decisions",
+) -> Response:
+    """撤销整批: undo every decision of a batch still in force."""
+    ctx = console(request)
+    target = safe_next(back)
+    decisions = ctx.store.decisions()
+    try:
+        with open_snapshot(ctx.warehouse) as snapshot:
+            undos = actions.undo_batch(snapshot, str(session.username), decisions, batch_id, comment)
+    except actions.ActionError as exc:
+        return render(request, "error.html", status_code=400, message=str(exc), status=400, back=target)
+    ctx.store.record_batch(undos)
+    return RedirectResponse(target, status_code=303)
 
 
 @router.post("/undo")

@@ -11,14 +11,18 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from console.access import note_access
+from console.actions import BULK_ACTIONS
+from console.agreement import decision_agreement
 from console.jobs import person_openings
-from console.labels import REASON_LABELS, RECORD_FIELDS, SOURCE_LABELS
+from console.labels import COMPARISON_LABELS, REASON_LABELS, RECORD_FIELDS, SOURCE_LABELS
 from console.person import decisions_about, load_person_view
-from console.queue import build_queue, filter_queue
+from console.queue import ReviewQueue, alike_groups, build_queue, filter_items, reason_counts, shown_items
 from console.search_terms import masked_term, normalise_term
 from console.snapshot import open_snapshot
 from console.store import active, with_status
 from console.web import CurrentUser, UserForm, console, render
+from dedup.link import MATCH_THRESHOLD
+from dedup.review.budget import MIN_ESTIMATE
 
 router = APIRouter()
 
@@ -31,42 +35,83 @@ def home(_: CurrentUser) -> Response:
     return RedirectResponse("/queue", status_code=303)
 
 
-@router.get("/queue")
-def queue_page(
-    request: Request,
-    _: CurrentUser,
-    source: str = "",
-    reason: str = "",
-    page: Annotated[int, Query(ge=1)] = 1,
-) -> Response:
-    """Clusters needing a human, by impact, with filters and pagination."""
+QUEUE_TABS = ("queue", "below")
+
+
+def review_queue(request: Request) -> ReviewQueue:
+    """The open review queue of the published warehouse, built once per version and decision count."""
     ctx = console(request)
     decisions = ctx.store.decisions()
     last_id = int(decisions["decision_id"].max() or 0) if decisions.height else 0  # type: ignore[arg-type]
     with open_snapshot(ctx.warehouse) as snapshot:
         key = (snapshot.version, decisions.height, last_id)
-        items = ctx.cached_queue(key, lambda: build_queue(snapshot, decisions, active(decisions)))
-        published_at = snapshot.published_at
+        return ctx.cached_queue(key, lambda: build_queue(snapshot, decisions, active(decisions), ctx.review_budget))
+
+
+@router.get("/queue")
+def queue_page(
+    request: Request,
+    _: CurrentUser,
+    tab: str = "queue",
+    source: str = "",
+    reason: str = "",
+    pattern: str = "",
+    district: str | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
+    """The review queue by the chance that tonight's answer is wrong, cut at the budget; the rest in a second tab.
+
+    `pattern` and `district` show one group of alike items (see /queue/groups).
+    """
+    ctx = console(request)
+    queue = review_queue(request)
+    tab = tab if tab in QUEUE_TABS else "queue"
     source = source if source in SOURCE_LABELS else ""
     reason = reason if reason in REASON_LABELS else ""
-    by_source = filter_queue(items, source or None, None)
-    shown = filter_queue(by_source, None, reason or None)
-    pages = max(1, math.ceil(len(shown) / ctx.page_size))
+    listed = queue.queued if tab == "queue" else queue.below
+    by_source = filter_items(listed, source or None, None, pattern or None, district)
+    shown = filter_items(by_source, reason=reason or None)
+    pages = max(1, math.ceil(shown.height / ctx.page_size))
     page = min(page, pages)
-    counts = {r: sum(r in i.reasons for i in by_source) for r in REASON_LABELS}
+    with open_snapshot(ctx.warehouse) as snapshot:
+        items = shown_items(snapshot, queue, shown.slice((page - 1) * ctx.page_size, ctx.page_size))
+        published_at = snapshot.published_at
+    counts = reason_counts(by_source)
     return render(
         request,
         "queue.html",
-        items=shown[(page - 1) * ctx.page_size : page * ctx.page_size],
+        items=items,
         offset=(page - 1) * ctx.page_size,
-        total=len(shown),
-        all_total=len(items),
-        counts=counts,
+        total=shown.height,
+        tab=tab,
+        tab_totals={"queue": queue.queued.height, "below": queue.below.height},
+        queue=queue,
+        min_estimate=MIN_ESTIMATE,
+        counts={r: counts.get(r, 0) for r in REASON_LABELS},
         source=source,
         reason=reason,
+        group=(pattern, district) if pattern else None,
         page=page,
         pages=pages,
         published_at=published_at,
+    )
+
+
+@router.get("/queue/groups")
+def groups_page(request: Request, _: CurrentUser, tab: str = "queue", done: int | None = None) -> Response:
+    """Alike open items (same kind and reasons, one district), to settle each group in one action."""
+    queue = review_queue(request)
+    tab = tab if tab in QUEUE_TABS else "queue"
+    with open_snapshot(console(request).warehouse) as snapshot:
+        version = snapshot.version
+    return render(
+        request,
+        "groups.html",
+        groups=alike_groups(queue.queued if tab == "queue" else queue.below),
+        tab=tab,
+        version=version,
+        bulk_actions=BULK_ACTIONS,
+        done=done,
     )
 
 
@@ -150,6 +195,23 @@ def search(request: Request, _: UserForm, q: Annotated[str, Form()] = "") -> Res
     return render(request, "search.html", q=term, rows=rows, limit=SEARCH_LIMIT)
 
 
+@router.get("/decisions/model")
+def model_agreement_page(request: Request, _: CurrentUser) -> Response:
+    """Per comparison, where stewards' decisions disagreed with the model (from tonight's scored links)."""
+    ctx = console(request)
+    with open_snapshot(ctx.warehouse) as snapshot:
+        result, disagreeing = decision_agreement(snapshot, active(ctx.store.decisions()))
+    return render(
+        request,
+        "decisions_model.html",
+        result=result,
+        comparisons=result.by_comparison.to_dicts(),
+        disagreeing=disagreeing.to_dicts(),
+        threshold=MATCH_THRESHOLD,
+        comparison_labels=COMPARISON_LABELS,
+    )
+
+
 @router.get("/decisions")
 def decisions_page(request: Request, _: CurrentUser, page: Annotated[int, Query(ge=1)] = 1) -> Response:
     """Every decision, newest first, with its status; stewards can undo those in force."""
@@ -160,4 +222,8 @@ def decisions_page(request: Request, _: CurrentUser, page: Annotated[int, Query(
     pages = max(1, math.ceil(decisions.height / ctx.page_size))
     page = min(page, pages)
     rows = decisions.slice((page - 1) * ctx.page_size, ctx.page_size).to_dicts()
-    return render(request, "decisions.html", decisions=rows, run_id=run_id, page=page, pages=pages)
+    in_force = decisions.filter((pl.col("action") != "undo") & pl.col("undone_by").is_null())
+    live_batches = set(in_force["batch_id"].drop_nulls().to_list())
+    return render(
+        request, "decisions.html", decisions=rows, run_id=run_id, page=page, pages=pages, live_batches=live_batches
+    )

@@ -21,9 +21,11 @@ from warehouse.store.db import table_exists
 from warehouse.store.decisions import (
     DECISION_SCHEMA,
     Decision,
+    decision_columns,
     decisions_path,
     ensure_schema,
     open_decisions,
+    record_batch,
     record_decision,
 )
 
@@ -71,12 +73,18 @@ class DecisionStore:
             ensure_schema(con)
             return record_decision(con, decision)
 
+    def record_batch(self, decisions: list[Decision]) -> tuple[int, list[int]]:
+        """Append the decisions of one bulk action under a shared batch id; return it and their ids."""
+        with self.writing() as con:
+            return record_batch(con, decisions)
+
     def decisions(self) -> pl.DataFrame:
         """Every decision ever recorded (undo rows included), oldest first."""
         with self.reading() as con:
             if con is None or not table_exists(con, "steward_decisions"):
                 return pl.DataFrame(schema=DECISION_COLUMNS)
-            frame = con.sql(f"SELECT {', '.join(DECISION_COLUMNS)} FROM steward_decisions ORDER BY decision_id").pl()
+            select = decision_columns(con, list(DECISION_COLUMNS))
+            frame = con.sql(f"SELECT {select} FROM steward_decisions ORDER BY decision_id").pl()
         return frame.cast(DECISION_COLUMNS)  # type: ignore[arg-type]
 
 

@@ -15,10 +15,11 @@ from fastapi.templating import Jinja2Templates
 
 from console import labels
 from console.formatting import cell_text
-from console.queue import QueueItem
+from console.queue import ReviewQueue
 from console.security import SECURE_SESSION_COOKIE, SESSION_COOKIE, SecurityPolicy, Session, SessionCodec
 from console.sessions import SessionCache
 from console.store import DecisionStore
+from dedup.review.budget import DEFAULT_BUDGET
 from warehouse.store.access_log import utc_now
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -38,10 +39,11 @@ class ConsoleContext:
     page_size: int
     policy: SecurityPolicy = field(default_factory=SecurityPolicy)
     clock: Callable[[], datetime] = utc_now
+    review_budget: float = DEFAULT_BUDGET
     store: DecisionStore = field(init=False)
     sessions: SessionCache = field(default_factory=SessionCache, init=False)
     templates: Jinja2Templates = field(init=False)
-    _queue_cache: tuple[tuple[str, int, int], list[QueueItem]] | None = field(default=None, init=False)
+    _queue_cache: tuple[tuple[str, int, int], ReviewQueue] | None = field(default=None, init=False)
     _queue_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
@@ -51,6 +53,8 @@ class ConsoleContext:
             source_label=labels.source_label,
             source_labels=labels.SOURCE_LABELS,
             reason_labels=labels.REASON_LABELS,
+            kind_labels=labels.KIND_LABELS,
+            bulk_labels=labels.BULK_LABELS,
             action_labels=labels.ACTION_LABELS,
             role_labels=labels.ROLE_LABELS,
             event_labels=labels.EVENT_LABELS,
@@ -58,7 +62,7 @@ class ConsoleContext:
             cell_text=cell_text,
         )
 
-    def cached_queue(self, key: tuple[str, int, int], build: Any) -> list[QueueItem]:
+    def cached_queue(self, key: tuple[str, int, int], build: Any) -> ReviewQueue:
         """The queue for a (warehouse version, decisions count, last decision id), built once."""
         with self._queue_lock:
             if self._queue_cache is None or self._queue_cache[0] != key:

@@ -47,6 +47,12 @@ def decision_constraints(decisions: pl.DataFrame, record_groups: pl.DataFrame) -
             if clash:
                 conflicts.append((decision_id, action, "拆分出的记录与留下的记录有相同的身份证号、社保编号或护照号"))
             cannot.extend((a, b) for a, b in product(set(groups), set(others)) if a != b)
+        elif action == "different" and row["other_record_uids"]:
+            # Two sides (a steward separating two persons): no group of one is a group of the other.
+            if set(groups) & set(others):
+                conflicts.append((decision_id, action, "两边的记录有相同的身份证号、社保编号或护照号，无法分开"))
+                continue
+            cannot.extend(product(set(groups), set(others)))
         elif action == "different":
             if len(row["record_uids"]) == 2 and len(set(groups)) == 1 and len(groups) == 2:
                 conflicts.append((decision_id, action, "两条记录有相同的身份证号、社保编号或护照号，无法分开"))
@@ -55,3 +61,32 @@ def decision_constraints(decisions: pl.DataFrame, record_groups: pl.DataFrame) -
     forbidden = {(min(a, b), max(a, b)) for a, b in cannot}
     kept_must = [(a, b) for a, b in must if (min(a, b), max(a, b)) not in forbidden]
     return Constraints(kept_must, cannot, pl.DataFrame(conflicts, schema=CONFLICT_SCHEMA, orient="row"))
+
+
+LABEL_SCHEMA = {"record_uid_l": pl.Utf8, "record_uid_r": pl.Utf8, "same": pl.Boolean, "decision_id": pl.Int64}
+
+
+def labelled_pairs(decisions: pl.DataFrame) -> pl.DataFrame:
+    """What active decisions say about pairs of records: record_uid_l < record_uid_r, same, decision_id.
+
+    confirm and merge: every two of its records are one person; split: the split-off records are
+    one person, and none of them is one with a record that stays; different: its two records (or
+    every record of one side and one of the other) are different people. When decisions disagree
+    about a pair, the latest counts.
+    """
+    rows: list[tuple[str, str, bool, int]] = []
+    for row in decisions.iter_rows(named=True):
+        ones = sorted(set(row["record_uids"] or []))
+        others = sorted(set(row["other_record_uids"] or []))
+        action, decision_id = row["action"], row["decision_id"]
+        if action in ("confirm", "merge", "split"):
+            rows.extend((a, b, True, decision_id) for i, a in enumerate(ones) for b in ones[i + 1 :])
+        if action == "split" or (action == "different" and others):
+            rows.extend((min(a, b), max(a, b), False, decision_id) for a, b in product(ones, others) if a != b)
+        elif action == "different" and len(ones) == 2:
+            rows.append((ones[0], ones[1], False, decision_id))
+    return (
+        pl.DataFrame(rows, schema=LABEL_SCHEMA, orient="row")
+        .sort("decision_id")
+        .unique(subset=["record_uid_l", "record_uid_r"], keep="last", maintain_order=True)
+    )

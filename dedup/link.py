@@ -32,8 +32,9 @@ from dedup.groups import (
 MATCH_THRESHOLD = 0.9
 # Why a link between look-alikes of two people who cannot be one was left to a steward.
 NAMESAKE_REASON = "与同名同出生日期的多名人员相似：与另一人员在手机、邮箱、院校、单位、区县等信息上更一致，或无法区分"
-# Pairs kept as evidence for stewards even below the match threshold.
-EVIDENCE_THRESHOLD = 0.2
+# Pairs kept as evidence even far below the match threshold: the review queue weighs them (a true
+# match whose birth date or name was mistyped often scores 0.01–0.2).
+EVIDENCE_THRESHOLD = 0.001
 # The columns of `records` that linkage reads (the raw values and lineage stay in the warehouse).
 LINK_COLUMNS = (
     "record_uid",

@@ -285,11 +285,21 @@ def _linker(
     return Linker(sdf, settings if isinstance(settings, dict) else str(settings), log_level=log_level), db_api
 
 
-def train(con: duckdb.DuckDBPyConnection, profiles: pl.DataFrame, out: Path = MODEL_PATH) -> dict[str, Any]:
-    """Estimate u by random sampling and m by EM on three independent blockings; save the model."""
+def train(
+    con: duckdb.DuckDBPyConnection,
+    profiles: pl.DataFrame,
+    out: Path = MODEL_PATH,
+    matches: pl.DataFrame | None = None,
+) -> dict[str, Any]:
+    """Estimate u by random sampling and m by EM on three independent blockings; save the model.
+
+    `matches` (unique_id_l, unique_id_r): profile pairs stewards decided are one person. Splink
+    estimates m from them as one more training session, averaged with the EM sessions, so the
+    levels those pairs reach move towards what the stewards saw.
+    """
     from splink import block_on
 
-    linker, _ = _linker(con, profiles, base_settings(), logging.WARNING)
+    linker, db_api = _linker(con, profiles, base_settings(), logging.WARNING)
     linker.training.estimate_probability_two_random_records_match(
         ["l.id_number = r.id_number", "l.name_pinyin = r.name_pinyin AND l.dob = r.dob"], recall=0.9
     )
@@ -298,11 +308,55 @@ def train(con: duckdb.DuckDBPyConnection, profiles: pl.DataFrame, out: Path = MO
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("name_pinyin", "birth_year"))
     # The ID comparison reads name and ID columns, so it is only trained by a blocking on neither.
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob", "surname_pinyin"))
+    if matches is not None and matches.height:
+        labels = db_api.register(matches.select("unique_id_l", "unique_id_r").to_arrow(), table_name="steward_matches")
+        linker.training.estimate_m_from_pairwise_labels(labels)
     model = _smoothed(linker.misc.save_model_to_json())
     model["model_version"] = MODEL_VERSION
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(model, ensure_ascii=False, indent=1), encoding="utf-8")
     return model
+
+
+def score_labelled_pairs(
+    con: duckdb.DuckDBPyConnection, profiles: pl.DataFrame, labels: pl.DataFrame, model: Path = MODEL_PATH
+) -> pl.DataFrame:
+    """The model's view of labelled profile pairs (unique_id_l, unique_id_r, same): match_probability,
+    match_weight and the per-comparison weights (`mw_<comparison>`, `mw_tf_adj_<comparison>`).
+    """
+    settings = json.loads(model.read_text(encoding="utf-8"))
+    settings.pop("model_version", None)
+    settings["retain_intermediate_calculation_columns"] = True
+    settings["retain_matching_columns"] = True  # the labels pipeline reports which blocking rule found a pair
+    linker, db_api = _linker(con, profiles, settings, logging.ERROR)
+    for column in TF_COLUMNS:
+        linker.table_management.compute_tf_table(column)
+    table = db_api.register(
+        labels.select(
+            "unique_id_l", "unique_id_r", pl.col("same").cast(pl.Float64).alias("clerical_match_score")
+        ).to_arrow(),
+        table_name="steward_labels",
+    )
+    # The pipeline behind linker.evaluation's label methods, without their filter to errors at one threshold.
+    from splink.internals.accuracy import predictions_from_sample_of_pairwise_labels_sql
+    from splink.internals.pipeline import CTEPipeline
+    from splink.internals.vertically_concatenate import enqueue_df_concat_with_tf
+
+    pipeline = CTEPipeline()
+    enqueue_df_concat_with_tf(linker, pipeline)
+    sqls = predictions_from_sample_of_pairwise_labels_sql(linker, table.physical_name)  # type: ignore[no-untyped-call]
+    pipeline.enqueue_list_of_sqls(sqls)
+    scored = db_api.sql_pipeline_to_splink_dataframe(pipeline)
+    frame: pl.DataFrame = con.sql(f"SELECT * FROM {scored.physical_name}").pl()
+    keep = [c for c in frame.columns if c.startswith("mw_")]
+    return frame.select(
+        pl.min_horizontal("unique_id_l", "unique_id_r").alias("unique_id_l"),
+        pl.max_horizontal("unique_id_l", "unique_id_r").alias("unique_id_r"),
+        (pl.col("clerical_match_score") > 0.5).alias("same"),
+        "match_probability",
+        "match_weight",
+        *keep,
+    )
 
 
 TF_COLUMNS = ("name", "name_pinyin", "name_tokens")

@@ -13,6 +13,7 @@ from assets.policy import policy_assets
 from assets.publish import building_warehouse, published_warehouse
 from assets.quality import quality_checks
 from assets.resolve import person_xref, record_clusters, records
+from assets.review import review_queue
 from assets.serve import serve_assets, serve_checks
 from pipelines.jobs import new_delivery_sensor, nightly_job, nightly_schedule
 from pipelines.resources import WarehouseResource
@@ -28,6 +29,7 @@ def build_definitions(settings: Settings) -> Definitions:
             records,
             record_clusters,
             person_xref,
+            review_queue,
             published_warehouse,
             *serve_assets,
             *policy_assets,

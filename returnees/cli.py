@@ -6,9 +6,9 @@ import argparse
 import logging
 import sys
 
-from returnees.commands import audit, console, export, generate, quality, run, score, train
+from returnees.commands import audit, console, export, generate, quality, queue, run, score, train
 
-COMMANDS = (generate, run, score, train, quality, console, audit, export)
+COMMANDS = (generate, run, score, train, quality, console, audit, export, queue)
 
 
 def build_parser() -> argparse.ArgumentParser:

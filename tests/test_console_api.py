@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import math
 import re
 import shutil
 import warnings
@@ -17,6 +19,7 @@ from e2e.published import published_warehouse
 from console.app import create_app
 from console.store import DecisionStore, active
 from console.users import add_user, authenticate
+from dedup.review.budget import DEFAULT_BUDGET, MIN_ESTIMATE
 from returnees.cli import main
 
 with warnings.catch_warnings():
@@ -301,38 +304,112 @@ def test_undo_appends_and_cancels(client: TestClient, warehouse: Path) -> None:
 # --- pages ----------------------------------------------------------------------------------
 
 
-def test_queue_lists_items_by_impact_with_filters_and_pages(client: TestClient) -> None:
+def _estimates(html: str) -> list[float]:
+    return [float(v) for v in re.findall(r'<td class="num estimate">([\d.]+)%</td>', html)]
+
+
+def test_queue_ranks_by_estimate_and_cuts_at_the_budget(client: TestClient, warehouse: Path) -> None:
     _login(client, VIEWER)
     page = client.get("/queue")
-    assert page.status_code == 200 and "复核队列" in page.text
-    impacts = [int(v) for v in re.findall(r'<td class="num impact">(\d+)</td>', page.text)]
-    assert impacts == sorted(impacts, reverse=True) and len(impacts) == 5
-    total = int(re.search(r"共 (\d+) 项", page.text).group(1))
-    assert total > 5 and "下一页" in page.text
-    second = client.get("/queue?page=2")
-    assert "第 2 /" in second.text and "上一页" in second.text
-    filtered = client.get("/queue?reason=uncertain_link")
-    assert "关联概率不确定" in filtered.text and "低把握合并</span>" not in filtered.text
-    by_source = client.get("/queue?source=pi_hr")
-    assert int(re.search(r"共 (\d+) 项", by_source.text).group(1)) <= total
+    assert page.status_code == 200 and "复核队列" in page.text and "出错概率" in page.text
+    queued = _estimates(page.text)
+    assert queued and queued == sorted(queued, reverse=True) and min(queued) >= 100 * MIN_ESTIMATE
+    persons = _sql(warehouse, "SELECT count(DISTINCT person_id) FROM person_registry")[0][0]
+    in_budget = int(re.search(r"复核队列（(\d+)）", page.text).group(1))
+    assert in_budget <= math.ceil(DEFAULT_BUDGET * persons / 1000)
+    below_total = int(re.search(r"预算外（(\d+)）", page.text).group(1))
+    stored = _sql(warehouse, "SELECT count(*) FROM review_candidates")[0][0]
+    assert in_budget + below_total == stored
+    below = client.get("/queue?tab=below")
+    assert "预算外共" in below.text and "下一页" in below.text
+    rest = _estimates(below.text)
+    assert rest == sorted(rest, reverse=True) and max(rest) <= min(queued)
+    second = client.get("/queue?tab=below&page=2")
+    assert "第 2 /" in second.text and "上一页" in second.text and _estimates(second.text)[0] <= rest[-1]
+    filtered = client.get("/queue?tab=below&reason=name_dob_only")
+    assert "仅凭姓名和生日合并" in filtered.text and "低分关联</span>" not in filtered.text
 
 
 def test_settled_items_leave_the_queue(client: TestClient, warehouse: Path) -> None:
     token = _login(client, STEWARD)
-    first_item = re.search(r'href="/persons/(P\d+)\?with=(P\d+)"', client.get("/queue?reason=uncertain_link").text)
-    assert first_item, "the generated data should give an uncertain pair"
+    first_item = re.search(r'href="/persons/(P\d+)\?with=(P\d+)"', client.get("/queue").text)
+    assert first_item, "the generated data should give a pair likely to be one person"
     a, b = first_item.groups()
     uid_a = _sql(warehouse, f"SELECT min(record_uid) FROM person_registry WHERE person_id = '{a}'")[0][0]
     uid_b = _sql(warehouse, f"SELECT min(record_uid) FROM person_registry WHERE person_id = '{b}'")[0][0]
     client.post("/actions/different", data={"record_uid": [uid_a, uid_b], "csrf_token": token})
-    assert f"/persons/{a}?with={b}" not in client.get("/queue?reason=uncertain_link").text
+    assert f"/persons/{a}?with={b}" not in client.get("/queue").text
+
+
+def test_alike_items_are_settled_in_one_action_and_undone_as_a_batch(client: TestClient, warehouse: Path) -> None:
+    token = _login(client, STEWARD)
+    groups = client.get("/queue/groups?tab=below").text
+    form = re.search(
+        r'name="pattern" value="(pair:[^"]+)">\s*<input type="hidden" name="district" value="([^"]*)">'
+        r'\s*<input type="hidden" name="tab" value="below">\s*<input type="hidden" name="version" value="([^"]+)">',
+        groups,
+    )
+    assert form, "the generated data should give a group of alike pairs below the cut"
+    pattern, district, version = form.groups()
+    size = len(
+        re.findall(
+            r'href="/persons/P\d+\?with=P\d+"',
+            client.get("/queue", params={"tab": "below", "pattern": pattern, "district": district}).text,
+        )
+    )
+    data = {"csrf_token": token, "action": "different", "pattern": pattern, "district": district, "tab": "below"}
+    stale = client.post("/actions/bulk", data=data | {"version": "an-older-warehouse"})
+    assert stale.status_code == 400 and "数仓已更新" in stale.text
+    response = client.post("/actions/bulk", data=data | {"version": version})
+    assert response.status_code == 303 and "done=" in response.headers["location"]
+    decisions = _decisions(warehouse)
+    assert decisions.height >= min(size, 5) and decisions["batch_id"].n_unique() == 1
+    first = decisions.row(0, named=True)
+    assert first["action"] == "different" and first["other_record_uids"] and len(first["person_ids"]) == 2
+    owners = dict(_sql(warehouse, "SELECT record_uid, person_id FROM person_registry"))
+    assert {owners[u] for u in first["record_uids"]} == {first["person_ids"][0]}
+    assert {owners[u] for u in first["other_record_uids"]} == {first["person_ids"][1]}
+    after = client.get("/queue/groups?tab=below").text
+    assert f'value="{pattern}">\n        <input type="hidden" name="district" value="{district}"' not in after
+    batch = int(first["batch_id"])
+    page = client.get("/decisions").text
+    assert f"撤销整批 {batch}" in page
+    client.post("/actions/undo-batch", data={"batch_id": str(batch), "csrf_token": token})
+    decisions = _decisions(warehouse)
+    assert active(decisions).is_empty() and (decisions["action"] == "undo").sum() == decisions.height // 2
+    again = client.post("/actions/undo-batch", data={"batch_id": str(batch), "csrf_token": token})
+    assert again.status_code == 400
+
+
+def test_viewers_see_groups_without_bulk_actions(client: TestClient) -> None:
+    _login(client, VIEWER)
+    page = client.get("/queue/groups?tab=below")
+    assert page.status_code == 200 and "批量处理相似项" in page.text and 'action="/actions/bulk"' not in page.text
+
+
+def test_decisions_against_the_model_are_shown_per_comparison(client: TestClient, warehouse: Path) -> None:
+    token = _login(client, STEWARD)
+    assert "还没有涉及不同证据组的决定" in client.get("/decisions/model").text
+    # The top pair of the queue: linked below the threshold, a steward says they are one person.
+    a, b = re.search(r'href="/persons/(P\d+)\?with=(P\d+)"', client.get("/queue").text).groups()
+    client.post("/actions/merge", data={"person_id": [a, b], "csrf_token": token})
+    page = client.get("/decisions/model").text
+    assert "各比较项" in page and "模型不同意的决定" in page and "是同一人" in page
+    assert re.search(r"模型与其中 <strong>0</strong> 对一致", page)
+    # Splitting a person the model joined: the comparisons that joined it now speak against a decision.
+    _, first, _ = _person_with_groups(warehouse)
+    client.post("/actions/split", data={"record_uid": first, "csrf_token": token})
+    page = client.get("/decisions/model").text
+    assert "是不同的人" in page
+    against = re.findall(r'<tr class="comparison is-against">\s*<td>([^<]+)</td>', page)
+    assert "姓名" in against
 
 
 def test_person_page_shows_records_side_by_side_with_raw_values_and_explanations(
     client: TestClient, warehouse: Path
 ) -> None:
     _login(client, STEWARD)
-    queue = client.get("/queue?reason=uncertain_link").text
+    queue = client.get("/queue").text
     link = re.search(r'href="(/persons/P\d+\?with=P\d+)"', queue).group(1)
     page = client.get(link)
     assert page.status_code == 200
@@ -397,3 +474,23 @@ def test_console_refuses_to_start_without_a_secret(
     monkeypatch.setenv("RETURNEES_CONSOLE_SECRET", "short")
     assert main(["console", "--warehouse", str(published), "--port", "1"]) == 2
     assert "太短" in capsys.readouterr().err
+
+
+def test_queue_command_prints_the_open_queue(published: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["queue", "--warehouse", str(published), "--format", "jsonl"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert rows and all(r["in_budget"] for r in rows)
+    for row in rows:
+        assert isinstance(row["person_ids"], list) and row["person_ids"]
+        assert isinstance(row["reasons"], list) and row["reasons"] and 0.0 <= row["estimate"] <= 1.0
+    assert [r["estimate"] for r in rows] == sorted((r["estimate"] for r in rows), reverse=True)
+    assert (
+        main(["queue", "--warehouse", str(published), "--format", "jsonl", "--all", "--limit", str(len(rows) + 2)]) == 0
+    )
+    more = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert more[: len(rows)] == rows and len(more) == len(rows) + 2 and not more[-1]["in_budget"]
+    assert main(["queue", "--warehouse", str(published)]) == 0
+    table = capsys.readouterr()
+    assert len(table.out.splitlines()) == len(rows) and f"预算内 {len(rows)} 项" in table.err
+    assert main(["queue", "--warehouse", str(published.with_name("missing.duckdb"))]) == 1
+    assert "数仓文件不存在" in capsys.readouterr().err

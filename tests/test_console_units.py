@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from console.explain import level_label, waterfall
-from console.queue import CANDIDATE_SCHEMA, settled
+from console.queue import settled
 from console.routes_auth import safe_next
 from console.security import Session, SessionCodec, check_secret, hash_password, new_session, password_matches
 from console.store import DECISION_COLUMNS, active
@@ -66,20 +66,20 @@ MEMBERS = pl.DataFrame(
 )
 CANDIDATES = pl.DataFrame(
     [
-        (["A"], "weak_link", "", None),
-        (["A", "B"], "uncertain_link", "", None),
-        (["B", "C"], "near_miss", "", None),
-        (["C"], "two_ids", "", None),
-        (["C"], "decision_conflict", "", 9),
+        ("person", ["A"]),
+        ("pair", ["A", "B"]),
+        ("pair", ["B", "C"]),
+        ("person", ["C"]),
+        ("decision", ["C"]),
     ],
-    schema=CANDIDATE_SCHEMA,
+    schema={"kind": pl.Utf8, "persons": pl.List(pl.Utf8)},
     orient="row",
 )
 
 
 def _settled(decisions: pl.DataFrame) -> dict[tuple[str, str], bool]:
-    frame = settled(CANDIDATES, MEMBERS, active(decisions))
-    return {(",".join(p), r): s for p, r, s in frame.select("persons", "reason", "settled").iter_rows()}
+    flags = settled(CANDIDATES, MEMBERS, active(decisions))
+    return {(",".join(p), k): s for (k, p), s in zip(CANDIDATES.iter_rows(), flags.to_list(), strict=True)}
 
 
 def test_nothing_is_settled_without_decisions() -> None:
@@ -88,19 +88,28 @@ def test_nothing_is_settled_without_decisions() -> None:
 
 def test_confirm_of_every_record_settles_the_person_only() -> None:
     result = _settled(_decisions([{"decision_id": 1, "action": "confirm", "record_uids": ["a1", "a2"]}]))
-    assert result[("A", "weak_link")]
-    assert not result[("A,B", "uncertain_link")]
+    assert result[("A", "person")]
+    assert not result[("A,B", "pair")]
     partial = _settled(_decisions([{"decision_id": 1, "action": "confirm", "record_uids": ["c1"]}]))
-    assert not partial[("C", "two_ids")]
+    assert not partial[("C", "person")]
 
 
 def test_separating_decisions_settle_pairs_and_undo_reopens_them() -> None:
     different = {"decision_id": 1, "action": "different", "record_uids": ["a2", "b1"]}
-    assert _settled(_decisions([different]))[("A,B", "uncertain_link")]
+    assert _settled(_decisions([different]))[("A,B", "pair")]
     split = {"decision_id": 2, "action": "split", "record_uids": ["c2"], "other_record_uids": ["b1"]}
-    assert _settled(_decisions([split]))[("B,C", "near_miss")]
+    assert _settled(_decisions([split]))[("B,C", "pair")]
     undo = {"decision_id": 3, "action": "undo", "record_uids": ["a2", "b1"], "undoes": 1}
-    assert not _settled(_decisions([different, undo]))[("A,B", "uncertain_link")]
+    assert not _settled(_decisions([different, undo]))[("A,B", "pair")]
+
+
+def test_different_with_two_sides_settles_the_pair_of_persons() -> None:
+    sides = {"decision_id": 1, "action": "different", "record_uids": ["b1"], "other_record_uids": ["c1", "c2"]}
+    result = _settled(_decisions([sides]))
+    assert result[("B,C", "pair")] and not result[("A,B", "pair")] and not result[("C", "person")]
+    # Both records on one side say nothing about B and C.
+    one_side = {"decision_id": 2, "action": "different", "record_uids": ["c1", "c2"], "other_record_uids": ["a1"]}
+    assert not _settled(_decisions([one_side]))[("B,C", "pair")]
 
 
 def test_both_persons_reviewed_settles_their_pair_but_never_a_conflict() -> None:
@@ -112,8 +121,8 @@ def test_both_persons_reviewed_settles_their_pair_but_never_a_conflict() -> None
             ]
         )
     )
-    assert result[("B,C", "near_miss")] and result[("C", "two_ids")]
-    assert not result[("C", "decision_conflict")]
+    assert result[("B,C", "pair")] and result[("C", "person")]
+    assert not result[("C", "decision")]
 
 
 def test_session_cookie_carries_only_a_signed_id() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from dedup.cluster import cluster_groups
-from dedup.constraints import decision_constraints
+from dedup.constraints import decision_constraints, labelled_pairs
 
 
 def _decisions(rows: list[dict]) -> pl.DataFrame:
@@ -54,3 +54,36 @@ def test_contradicted_and_withdrawn_decisions_are_flagged() -> None:
     assert constraints.conflicts["decision_id"].to_list() == [4, 5]
     assert "无法分开" in constraints.conflicts["reason"][0]
     assert "撤回" in constraints.conflicts["reason"][1]
+
+
+def test_different_with_two_sides_forbids_every_pair_across() -> None:
+    decisions = _decisions(
+        [
+            {"decision_id": 6, "action": "different", "record_uids": ["a", "b"], "other_record_uids": ["c", "d"]},
+            {"decision_id": 7, "action": "different", "record_uids": ["d"], "other_record_uids": ["e"]},
+        ]
+    )
+    constraints = decision_constraints(decisions, RECORD_GROUPS)
+    assert sorted(constraints.cannot_link) == [(0, 2), (0, 3), (1, 2), (1, 3)]
+    assert constraints.must_link == []  # the records of a side are not said to be one person
+    assert constraints.conflicts["decision_id"].to_list() == [7]  # d and e share a group
+
+
+def test_decisions_become_labelled_record_pairs_the_latest_winning() -> None:
+    decisions = _decisions(
+        [
+            {"decision_id": 1, "action": "merge", "record_uids": ["a", "b", "c"]},
+            {"decision_id": 2, "action": "split", "record_uids": ["c"], "other_record_uids": ["a", "b"]},
+            {"decision_id": 3, "action": "different", "record_uids": ["d", "e"]},
+            {"decision_id": 4, "action": "different", "record_uids": ["a"], "other_record_uids": ["d", "e"]},
+        ]
+    )
+    labels = {(a, b): same for a, b, same, _ in labelled_pairs(decisions).iter_rows()}
+    assert labels == {
+        ("a", "b"): True,
+        ("a", "c"): False,
+        ("b", "c"): False,
+        ("d", "e"): False,
+        ("a", "d"): False,
+        ("a", "e"): False,
+    }

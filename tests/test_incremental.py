@@ -88,6 +88,7 @@ def test_the_run_log_times_every_stage(nights: dict[str, Path]) -> None:
         "records",
         "link",
         "person_xref",
+        "review_queue",
         "warehouse_quality",
         "warehouse_facts",
         "dim_person",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from console.security import ROLES
+from dedup.review.budget import DEFAULT_BUDGET
 
 
 def _console(args: argparse.Namespace) -> int:
@@ -25,6 +26,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     con.add_argument("--warehouse", required=True)
     con.add_argument("--port", type=int, default=8080)
     con.add_argument("--host", default="127.0.0.1")
+    con.add_argument(
+        "--review-budget",
+        type=float,
+        default=DEFAULT_BUDGET,
+        help=f"复核队列每千名人员的项数上限（默认 {DEFAULT_BUDGET:g}；其余项在“预算外”标签页）",
+    )
     con.set_defaults(func=_console)
     users = sub.add_parser("users", help="管理控制台用户")
     users_sub = users.add_subparsers(dest="users_command", required=True)

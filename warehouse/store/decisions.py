@@ -9,14 +9,18 @@ Actions and the records they name (`record_uids`):
 - `merge`     the records of two persons are one person (must-link between all of them)
 - `split`     `record_uids` leave their person and form a new one; `other_record_uids` are the
               records that stay (cannot-link between the two sides, must-link within the split part)
-- `different` two records belong to different people (cannot-link)
+- `different` two records belong to different people (cannot-link); or, with
+              `other_record_uids`, no record of one side is the same person as one of the other
 - `undo`      cancels decision `undoes`
+
+Decisions a steward made in one action over several queue items share a `batch_id` (each item
+is still its own decision, undone on its own or with its batch).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -40,6 +44,8 @@ CREATE TABLE IF NOT EXISTS steward_decisions (
     run_id VARCHAR,
     undoes BIGINT
 );
+ALTER TABLE steward_decisions ADD COLUMN IF NOT EXISTS batch_id BIGINT;
+CREATE SEQUENCE IF NOT EXISTS batch_seq START 1;
 """
 
 
@@ -56,6 +62,7 @@ DECISION_SCHEMA = pl.Schema(
         "comment": pl.Utf8(),
         "run_id": pl.Utf8(),
         "undoes": pl.Int64(),
+        "batch_id": pl.Int64(),
     }
 )
 
@@ -82,6 +89,7 @@ class Decision:
     comment: str | None = None
     run_id: str | None = None
     undoes: int | None = None
+    batch_id: int | None = None
 
 
 def record_decision(con: duckdb.DuckDBPyConnection, decision: Decision) -> int:
@@ -92,8 +100,8 @@ def record_decision(con: duckdb.DuckDBPyConnection, decision: Decision) -> int:
     row = con.execute(
         """
         INSERT INTO steward_decisions
-            (made_by, action, record_uids, other_record_uids, person_ids, comment, run_id, undoes)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING decision_id
+            (made_by, action, record_uids, other_record_uids, person_ids, comment, run_id, undoes, batch_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING decision_id
         """,
         [
             decision.made_by,
@@ -104,9 +112,35 @@ def record_decision(con: duckdb.DuckDBPyConnection, decision: Decision) -> int:
             decision.comment,
             decision.run_id,
             decision.undoes,
+            decision.batch_id,
         ],
     ).fetchall()
     return int(row[0][0])
+
+
+def record_batch(con: duckdb.DuckDBPyConnection, decisions: list[Decision]) -> tuple[int, list[int]]:
+    """Append decisions made in one action under a new batch id, all or none; return (batch id, their ids)."""
+    ensure_schema(con)
+    batch_id = int(con.execute("SELECT nextval('batch_seq')").fetchall()[0][0])
+    con.execute("BEGIN TRANSACTION")
+    try:
+        ids = [record_decision(con, replace(d, batch_id=batch_id)) for d in decisions]
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+    return batch_id, ids
+
+
+def decision_columns(con: duckdb.DuckDBPyConnection, columns: list[str]) -> str:
+    """A SELECT list of `columns` of `steward_decisions`; NULL for `batch_id` in a file older than it."""
+    present = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'steward_decisions'"
+        ).fetchall()
+    }
+    return ", ".join(c if c in present or c != "batch_id" else "NULL::BIGINT AS batch_id" for c in columns)
 
 
 def active_decisions(warehouse: Path) -> pl.DataFrame:
@@ -121,7 +155,7 @@ def active_decisions(warehouse: Path) -> pl.DataFrame:
         return query(
             con,
             f"""
-            SELECT {", ".join(schema)} FROM steward_decisions d
+            SELECT {decision_columns(con, list(schema))} FROM steward_decisions d
             WHERE action <> 'undo'
               AND decision_id NOT IN (SELECT undoes FROM steward_decisions WHERE action = 'undo' AND undoes IS NOT NULL)
             ORDER BY decision_id
