@@ -24,6 +24,7 @@ from warehouse.store.publish import (
 )
 from warehouse.store.run_log import append_run_log
 from warehouse.store.schema import ensure_run_tables
+from warehouse.store.segments import start_build
 
 
 @asset(
@@ -48,7 +49,19 @@ def building_warehouse(context: AssetExecutionContext, warehouse: WarehouseResou
         context.log.warning(f"已删除中断运行留下的构建文件 {name}")
     with warehouse.connect(run_id) as con:
         ensure_run_tables(con)
-    return MaterializeResult(metadata={"path": str(warehouse.building(run_id)), "stale_builds_removed": len(removed)})
+        attach_previous(con, warehouse.published())
+        store, collected = start_build(con, warehouse.published(), run_id)
+        carried = len({s.split(".")[-1] for s in store.tables()})
+    if collected:
+        context.log.info(f"已清理 {collected} 个不再被任何数仓版本引用的分段文件")
+    return MaterializeResult(
+        metadata={
+            "path": str(warehouse.building(run_id)),
+            "stale_builds_removed": len(removed),
+            "segmented_tables_carried_over": carried,
+            "segment_files_removed": collected,
+        }
+    )
 
 
 @asset(

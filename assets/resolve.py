@@ -1,6 +1,7 @@
 """Assets that turn bronze rows into canonical records, links and stable person ids."""
 
 import time
+from dataclasses import asdict
 
 import polars as pl
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
@@ -8,12 +9,12 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 from dedup.identity import assign_person_ids
 from dedup.link import LINK_COLUMNS, ScoreCache, link_records
 from dedup.model import model_version
-from dedup.records import RAW_FIELDS, raw_records, refresh_records
+from dedup.records import RAW_FIELDS, STANDARDISE_CHUNK_ROWS, raw_sql, standardise_records
 from pipelines.resources import WarehouseResource
 from warehouse.store.db import query, scalar, write_table
 from warehouse.store.decisions import active_decisions
 from warehouse.store.identity_state import previous_identity, write_identity
-from warehouse.store.previous import attach_previous, previous_record_keys, previous_scores, write_records
+from warehouse.store.previous import attach_previous, previous_scores
 from warehouse.store.run_log import record_stage
 
 # One row per link that joined two records, whatever produced it, with the reason.
@@ -38,41 +39,33 @@ BRONZE_KEYS = [AssetKey(f"bronze_{source}") for source in RAW_FIELDS]
     description="records：所有来源的人员记录，统一为一个规范结构（标准化后的证件号、姓名、拼音、日期、电话、国家、院校及其原始值）。",
 )
 def records(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    started = time.perf_counter()
-    with warehouse.connect(context.run.run_id) as con:
-        bronze = {source: query(con, f"SELECT * FROM bronze.{source}") for source in RAW_FIELDS}
-        reuse = not warehouse.full_refresh and attach_previous(con, warehouse.published())
-        raw = raw_records(bronze)
-        refresh = refresh_records(raw, previous_record_keys(con) if reuse else None)
-        write_records(con, raw, refresh.fresh, refresh.kept)
-        changes = refresh.changes
-        record_stage(
-            con,
-            context.run.run_id,
+    run_id = context.run.run_id
+    with warehouse.stage(run_id, "records") as stage:
+        store = warehouse.segments(stage.con, run_id)
+        changes = store.refresh(
             "records",
-            time.perf_counter() - started,
-            added=changes.added,
-            changed=changes.changed,
-            withdrawn=changes.withdrawn,
-            unchanged=changes.unchanged,
+            raw_sql(lambda source: f"bronze.{source}"),
+            key="record_uid",
+            hash_column="raw_hash",
+            transform=standardise_records,
+            chunk_rows=STANDARDISE_CHUNK_ROWS,
+            full=warehouse.full_refresh,
         )
-        by_source = dict(con.execute("SELECT source, count(*) FROM records GROUP BY 1 ORDER BY 1").fetchall())
-        valid_ids = scalar(con, "SELECT count(*) FROM records WHERE id_kind = 'RIC'")
+        stage.counts.update(asdict(changes))
+        by_source = dict(stage.con.execute("SELECT source, count(*) FROM records GROUP BY 1 ORDER BY 1").fetchall())
+        valid_ids = scalar(stage.con, "SELECT count(*) FROM records WHERE id_kind = 'RIC'")
     rows = sum(by_source.values())
     warehouse.report(
         f"[标准化] {rows} 条人员记录（新增 {changes.added}，变更 {changes.changed}，"
-        f"撤回 {changes.withdrawn}，沿用 {changes.unchanged}），{time.perf_counter() - started:.1f} 秒"
+        f"撤回 {changes.withdrawn}，沿用 {changes.unchanged}），{stage.seconds:.1f} 秒"
     )
     return MaterializeResult(
         metadata={
             "rows": rows,
-            "added": changes.added,
-            "changed": changes.changed,
-            "withdrawn": changes.withdrawn,
-            "unchanged": changes.unchanged,
+            **asdict(changes),
             "valid_citizen_ids": valid_ids,
             "by_source": by_source,
-            "seconds": round(time.perf_counter() - started, 2),
+            "seconds": round(stage.seconds, 2),
         }
     )
 
@@ -86,7 +79,7 @@ def records(context: AssetExecutionContext, warehouse: WarehouseResource) -> Mat
 def record_clusters(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     started = time.perf_counter()
     with warehouse.connect(context.run.run_id) as con:
-        frame = query(con, f"SELECT {', '.join(LINK_COLUMNS)} FROM records")
+        frame = query(con, f"SELECT {', '.join(LINK_COLUMNS)} FROM records ORDER BY record_uid")
         reuse = not warehouse.full_refresh and attach_previous(con, warehouse.published())
         previous = previous_scores(con) if reuse else None
         with warehouse.scratch() as scratch:

@@ -6,7 +6,7 @@ standardised once over the union of all sources (so each distinct value is conve
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 
 import polars as pl
 
@@ -112,6 +112,8 @@ RAW_COLUMNS = [
     "district_raw",
 ]
 
+# Records standardised at a time: bounds the memory of a full run (about 1 GB of polars frames).
+STANDARDISE_CHUNK_ROWS = 250_000
 LINEAGE_COLUMNS = ["source", "record_key", "delivery_date", "file", "line_no"]
 
 SEX_CODES = {
@@ -128,78 +130,38 @@ SEX_CODES = {
 }
 
 
-def raw_records(bronze: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    """Stack the person bronze tables onto the common raw fields, with lineage."""
+def raw_sql(relation: Callable[[str], str]) -> str:
+    """SQL of the person records of every source on the common raw fields, with lineage and
+    `raw_hash`: a hash of the lineage, the raw values and the standardisation version. A record
+    whose hash is unchanged needs no new standardisation (and, as its lineage is unchanged too, its
+    row can stay as it is). `relation(source)` names the source's bronze rows."""
     parts = []
     for source, mapping in RAW_FIELDS.items():
-        frame = bronze.get(source)
-        if frame is None or frame.is_empty():
-            continue
+        fields = ", ".join(f'"{mapping[c]}" AS {c}' if c in mapping else f"NULL::VARCHAR AS {c}" for c in RAW_COLUMNS)
         parts.append(
-            frame.select(
-                (pl.lit(source) + ":" + pl.col("record_key")).alias("record_uid"),
-                "source",
-                "record_key",
-                "delivery_date",
-                "file",
-                "line_no",
-                *[(pl.col(mapping[c]) if c in mapping else pl.lit(None, pl.Utf8)).alias(c) for c in RAW_COLUMNS],
-            )
+            f"SELECT '{source}:' || record_key AS record_uid, source, record_key, delivery_date, file, "
+            f"line_no::BIGINT AS line_no, {fields} FROM {relation(source)}"
         )
-    if not parts:
-        schema = (
-            {"raw_hash": pl.UInt64}
-            | {
-                "record_uid": pl.Utf8,
-                "source": pl.Utf8,
-                "record_key": pl.Utf8,
-                "delivery_date": pl.Utf8,
-                "file": pl.Utf8,
-                "line_no": pl.Int64,
-            }
-            | dict.fromkeys(RAW_COLUMNS, pl.Utf8)
-        )
-        return pl.DataFrame(schema=schema)
-    return pl.concat(parts).with_columns(
-        pl.concat_str(
-            [pl.lit(standardise_version()), *[pl.col(c).fill_null("\x00") for c in RAW_COLUMNS]], separator="\x1f"
-        )
-        .hash(seed=11)
-        .alias("raw_hash")
+    values = ", ".join(f"coalesce({c}::VARCHAR, chr(0))" for c in ("delivery_date", "file", "line_no", *RAW_COLUMNS))
+    return (
+        f"SELECT *, hash(concat_ws(chr(31), '{standardise_version()}', {values})) AS raw_hash "
+        f"FROM ({' UNION ALL '.join(parts)})"
     )
 
 
-@dataclass(frozen=True)
-class RecordChanges:
-    """How the current records differ from the last run's."""
+def raw_records(bronze: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """`raw_sql` over bronze frames (the sources missing from `bronze` contribute nothing)."""
+    import duckdb
 
-    added: int
-    changed: int
-    withdrawn: int
-    unchanged: int
-
-
-@dataclass(frozen=True)
-class Refresh:
-    """What a run standardises anew and what it takes over from the last run."""
-
-    fresh: pl.DataFrame  # new and changed rows, standardised now, sorted by record_uid
-    kept: pl.DataFrame  # record_uid, raw_hash of unchanged rows: their standardised form is last run's
-    changes: RecordChanges
-
-
-def refresh_records(raw: pl.DataFrame, previous_keys: pl.DataFrame | None) -> Refresh:
-    """Standardise new and changed raw rows; unchanged ones (same `record_uid` and `raw_hash` as in
-    `previous_keys`, the last run's records) keep the last run's standardised form."""
-    if previous_keys is None:
-        kept = raw.head(0).select("record_uid", "raw_hash")
-        return Refresh(standardise_records(raw).sort("record_uid"), kept, RecordChanges(raw.height, 0, 0, 0))
-    kept = raw.join(previous_keys, on=["record_uid", "raw_hash"], how="semi").select("record_uid", "raw_hash")
-    fresh = standardise_records(raw.join(kept, on="record_uid", how="anti")).sort("record_uid")
-    before = previous_keys.select("record_uid")
-    added = raw.join(before, on="record_uid", how="anti").height
-    withdrawn = before.join(raw.select("record_uid"), on="record_uid", how="anti").height
-    return Refresh(fresh, kept, RecordChanges(added, fresh.height - added, withdrawn, kept.height))
+    with duckdb.connect() as con:
+        for source in RAW_FIELDS:
+            frame = bronze.get(source)
+            if frame is None:
+                columns = ("source", "record_key", "delivery_date", "file", *RAW_FIELDS[source].values())
+                frame = pl.DataFrame(schema=dict.fromkeys(columns, pl.Utf8()) | {"line_no": pl.Int64()})
+            con.register(f"_bronze_{source}", frame.to_arrow())
+        raw: pl.DataFrame = con.sql(f"{raw_sql(lambda s: f'_bronze_{s}')} ORDER BY record_uid").pl()
+    return raw
 
 
 def _clean_code(raw: pl.Series) -> pl.Series:

@@ -20,6 +20,7 @@ from warehouse.serve.analyst import analyst_path
 from warehouse.store.db import DuckDBSettings, connect
 from warehouse.store.publish import building_path
 from warehouse.store.run_log import record_stage
+from warehouse.store.segments import SegmentStore, segments_root
 from warehouse.store.settings import ENVIRONMENT, Settings
 
 
@@ -95,6 +96,10 @@ class WarehouseResource(ConfigurableResource):
         path.parent.mkdir(parents=True, exist_ok=True)
         with connect(path, self.duckdb_settings()) as con:
             yield con
+
+    def segments(self, con: duckdb.DuckDBPyConnection, run_id: str) -> SegmentStore:
+        """The segmented tables of this run's build (see warehouse/store/segments.py)."""
+        return SegmentStore(con, segments_root(self.published()), run_id)
 
     @contextmanager
     def scratch(self) -> Iterator[duckdb.DuckDBPyConnection]:

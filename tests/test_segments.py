@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
 from warehouse.store import segments
@@ -62,7 +63,7 @@ def test_a_new_night_sees_the_old_rows_without_copying_them(tmp_path: Path) -> N
     with duckdb.connect(str(tmp_path / "n1.duckdb"), read_only=True) as old:
         assert old.execute("SELECT name FROM people WHERE id = 7").fetchall() == [("x7",)]
     assert con2.execute("SELECT name FROM people WHERE id = 7").fetchall() == [("seven",)]
-    files = list((tmp_path / "segments" / "people").glob("*.parquet"))
+    files = list((tmp_path / "segments" / "people").rglob("*.parquet"))
     assert len(files) == 3  # the base, and the second night's rows and deletes
 
 
@@ -79,8 +80,31 @@ def test_many_deltas_are_compacted_into_one_base(tmp_path: Path, monkeypatch: py
 def test_garbage_collection_keeps_what_catalogues_list(tmp_path: Path) -> None:
     con, store = _night(tmp_path, "n1.duckdb")
     store.replace("t", "SELECT 1 AS id", ["id"])
-    stray = tmp_path / "segments" / "t" / "failed-0009.rows.parquet"
+    stray = tmp_path / "segments" / "t" / "failed-0009.deletes.parquet"
     con.execute(f"COPY (SELECT 2 AS id) TO '{stray}' (FORMAT parquet)")
     removed = collect_garbage(tmp_path / "segments", referenced_files(con, "_segments"))
     assert removed == 1 and not stray.exists()
     assert con.execute("SELECT * FROM t").fetchall() == [(1,)]
+
+
+def test_refresh_transforms_only_rows_whose_content_changed(tmp_path: Path) -> None:
+    con, store = _night(tmp_path, "n1.duckdb")
+    seen: list[int] = []
+
+    def upper(frame: pl.DataFrame) -> pl.DataFrame:
+        seen.append(frame.height)
+        return frame.with_columns(pl.col("raw").str.to_uppercase().alias("clean"))
+
+    source = "SELECT 'r' || i AS uid, 'value' || i AS raw, hash('value' || i) AS h FROM range(100) t(i)"
+    first = store.refresh("records", source, "uid", "h", upper, chunk_rows=30, full=False)
+    assert (first.added, first.unchanged) == (100, 0) and seen == [30, 30, 30, 10]
+    seen.clear()
+    changed = (
+        "SELECT 'r' || i AS uid, CASE WHEN i = 7 THEN 'edited' ELSE 'value' || i END AS raw,"
+        " hash(CASE WHEN i = 7 THEN 'edited' ELSE 'value' || i END) AS h FROM range(1, 101) t(i)"
+    )
+    second = store.refresh("records", changed, "uid", "h", upper, chunk_rows=30, full=False)
+    assert (second.added, second.changed, second.withdrawn, second.unchanged) == (1, 1, 1, 98)
+    assert seen == [2]  # only r7 (edited) and r100 (new) went through the transform
+    rows = dict(con.execute("SELECT uid, clean FROM records").fetchall())
+    assert len(rows) == 100 and rows["r7"] == "EDITED" and rows["r100"] == "VALUE100" and "r0" not in rows

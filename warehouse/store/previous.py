@@ -49,39 +49,6 @@ def reuse_source(con: duckdb.DuckDBPyConnection, source: str, bronze_tables: lis
     return True
 
 
-def previous_record_keys(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
-    """`record_uid`, `raw_hash` of the last run's records, or None without a previous run."""
-    if not table_exists(con, "prev.main.records"):
-        return None
-    return query(con, "SELECT record_uid, raw_hash FROM prev.main.records")
-
-
-def write_records(con: duckdb.DuckDBPyConnection, raw: pl.DataFrame, fresh: pl.DataFrame, kept: pl.DataFrame) -> None:
-    """Write `records` sorted by `record_uid`: the fresh rows, and each kept row with its current
-    lineage and raw values and the last run's standardised values (joined inside DuckDB, so the
-    unchanged million rows never travel through Python).
-
-    `fresh`: new and changed rows, standardised now, sorted by `record_uid`; `kept`: `record_uid`,
-    `raw_hash` of the unchanged rows, whose standardised values are last run's.
-    """
-    columns = ", ".join(f'"{c}"' for c in fresh.columns)
-    standardised = [c for c in fresh.columns if c not in raw.columns]
-    carried = ", ".join(f'p."{c}"' for c in standardised)
-    kept_rows = raw.join(kept, on=["record_uid", "raw_hash"], how="semi")
-    con.register("_fresh", fresh.to_arrow())
-    con.register("_kept", kept_rows.to_arrow())
-    try:
-        carried_rows = f"SELECT r.*, {carried} FROM _kept r JOIN prev.main.records p USING (record_uid, raw_hash)"
-        if kept_rows.height:
-            rows = f"SELECT {columns} FROM ({carried_rows} UNION ALL BY NAME SELECT * FROM _fresh) ORDER BY record_uid"
-        else:  # `fresh` is sorted already, and DuckDB keeps insertion order
-            rows = f"SELECT {columns} FROM _fresh"
-        con.execute(f"CREATE OR REPLACE TABLE records AS {rows}")
-    finally:
-        con.unregister("_fresh")
-        con.unregister("_kept")
-
-
 def previous_scores(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame] | None:
     """The last run's scored profile pairs and (profile hash, group hash) counts, or None."""
     if not (table_exists(con, "prev.main.links") and table_exists(con, "prev.main.link_profiles")):
