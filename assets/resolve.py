@@ -126,21 +126,24 @@ def record_clusters(context: AssetExecutionContext, warehouse: WarehouseResource
     group_name="identity",
     kinds={"duckdb"},
     deps=[record_clusters],
-    description="person_xref：每条当前人员记录所属的稳定主数据人员编号；person_id_history 记录编号事件。",
+    description="person_xref：每条当前人员记录所属的稳定主数据人员编号；person_id_history 记录编号事件；"
+    "person_changes：本次需要重算服务层的人员（记录新增、变更、转入或转出）。",
 )
 def person_xref(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    started = time.perf_counter()
     run_id = context.run.run_id
-    with warehouse.connect(run_id) as con:
-        previous, next_seq = previous_identity(con, warehouse.published())
-        clusters = query(con, "SELECT record_uid, cluster FROM record_clusters")
+    with warehouse.stage(run_id, "person_xref") as stage:
+        previous, next_seq = previous_identity(stage.con, warehouse.published())
+        clusters = query(stage.con, "SELECT record_uid, cluster FROM record_clusters")
         assignment, events, next_seq = assign_person_ids(clusters, previous, next_seq, run_id)
-        write_identity(con, assignment, events, next_seq)
+        store = warehouse.segments(stage.con, run_id)
+        changed = write_identity(stage.con, store, assignment, events, next_seq, full=warehouse.full_refresh)
         persons = assignment["person_id"].n_unique()
         churn = _churn(previous, assignment)
-        record_stage(con, run_id, "person_xref", time.perf_counter() - started, persons=persons, id_churn=churn)
-    warehouse.report(f"[编号] {persons} 名人员, 既有人员编号变动 {churn}")
-    return MaterializeResult(metadata={"persons": persons, "id_churn": churn, "events": events.height})
+        stage.counts.update(persons=persons, id_churn=churn, persons_changed=changed)
+    warehouse.report(f"[编号] {persons} 名人员, 既有人员编号变动 {churn}，本次需重算的人员 {changed}")
+    return MaterializeResult(
+        metadata={"persons": persons, "id_churn": churn, "events": events.height, "persons_changed": changed}
+    )
 
 
 def _churn(previous: pl.DataFrame, assignment: pl.DataFrame) -> int:

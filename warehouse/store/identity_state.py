@@ -1,4 +1,5 @@
-"""Where stable ids live between runs: `person_xref`, `person_id_history`, `person_id_sequence`."""
+"""Where stable ids live between runs: `person_registry` (segmented), the contract's `person_xref`
+view, `person_id_history` (appended to), `person_id_sequence`, and tonight's `person_changes`."""
 
 from __future__ import annotations
 
@@ -7,8 +8,35 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from warehouse.store.db import query, scalar, table_exists, write_table
+from warehouse.store.db import query, scalar, table_exists
 from warehouse.store.previous import attach_previous
+from warehouse.store.segments import SegmentStore
+
+PERSON_XREF_VIEW = """
+CREATE OR REPLACE VIEW person_xref AS
+SELECT r.source, r.record_key, p.person_id
+FROM person_registry p JOIN records r USING (record_uid)
+"""
+
+# Persons whose serving rows tonight's run recomputes: every person holding a record that is new,
+# changed or moved to them, and every person that lost one (`removed` when no record is left).
+PERSON_CHANGES_SQL = """
+CREATE OR REPLACE TABLE person_changes AS
+WITH now AS (SELECT p.record_uid, p.person_id, r.raw_hash FROM person_registry p JOIN records r USING (record_uid)),
+before AS (
+    SELECT p.record_uid, p.person_id, r.raw_hash
+    FROM prev.main.person_registry p JOIN prev.main.records r USING (record_uid)
+),
+touched AS (
+    SELECT person_id FROM (FROM now EXCEPT FROM before)
+    UNION SELECT person_id FROM (FROM before EXCEPT FROM now)
+)
+SELECT t.person_id,
+       CASE WHEN t.person_id NOT IN (SELECT person_id FROM now) THEN 'removed'
+            WHEN t.person_id NOT IN (SELECT person_id FROM before) THEN 'new'
+            ELSE 'changed' END AS change
+FROM touched t ORDER BY t.person_id
+"""
 
 
 def previous_identity(con: duckdb.DuckDBPyConnection, published: Path) -> tuple[pl.DataFrame, int]:
@@ -22,23 +50,37 @@ def previous_identity(con: duckdb.DuckDBPyConnection, published: Path) -> tuple[
 
 
 def write_identity(
-    con: duckdb.DuckDBPyConnection, assignment: pl.DataFrame, events: pl.DataFrame, next_seq: int
-) -> None:
-    """Write the registry, the contract's `person_xref` view, the id history and the sequence."""
-    write_table(con, "person_registry", assignment)
-    con.execute(
-        """
-        CREATE OR REPLACE TABLE person_xref AS
-        SELECT r.source, r.record_key, p.person_id
-        FROM person_registry p JOIN records r USING (record_uid)
-        ORDER BY r.source, r.record_key
-        """
-    )
-    con.execute(f"CREATE OR REPLACE TABLE person_id_sequence AS SELECT {int(next_seq)}::BIGINT AS next_seq")
+    con: duckdb.DuckDBPyConnection,
+    store: SegmentStore,
+    assignment: pl.DataFrame,
+    events: pl.DataFrame,
+    next_seq: int,
+    full: bool,
+) -> int:
+    """Write the registry (only what changed, unless `full`), the contract's `person_xref` view, the
+    id history (this run's events appended), the sequence and `person_changes`; return how many
+    persons changed."""
+    con.register("_assignment", assignment.to_arrow())
     con.register("_events", events.to_arrow())
-    con.execute("CREATE TABLE IF NOT EXISTS person_id_history AS SELECT *, now() AS recorded_at FROM _events LIMIT 0")
-    if table_exists(con, "prev.main.person_id_history"):
-        con.execute("DELETE FROM person_id_history")
-        con.execute("INSERT INTO person_id_history SELECT * FROM prev.main.person_id_history")
-    con.execute("INSERT INTO person_id_history SELECT *, now() FROM _events")
-    con.unregister("_events")
+    try:
+        if full or not store.exists("person_registry"):
+            store.replace("person_registry", "FROM _assignment", ["record_uid"])
+        else:
+            store.write_diff("person_registry", "FROM _assignment", ["record_uid"])
+        con.execute(PERSON_XREF_VIEW)
+        con.execute(f"CREATE OR REPLACE TABLE person_id_sequence AS SELECT {int(next_seq)}::BIGINT AS next_seq")
+        history = "SELECT *, now()::TIMESTAMP AS recorded_at FROM _events"
+        if store.exists("person_id_history"):
+            store.update("person_id_history", history, f"SELECT * FROM ({history}) WHERE false")
+        else:
+            store.replace("person_id_history", history, ["run_id", "person_id", "event"])
+    finally:
+        con.unregister("_assignment")
+        con.unregister("_events")
+    if full or not table_exists(con, "prev.main.records"):
+        con.execute(
+            "CREATE OR REPLACE TABLE person_changes AS SELECT DISTINCT person_id, 'new' AS change FROM person_registry"
+        )
+    else:
+        con.execute(PERSON_CHANGES_SQL)
+    return int(scalar(con, "SELECT count(*) FROM person_changes"))
