@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import polars as pl
+
+from dedup.dialect import settings_for
+from dedup.engine import Engine, splink_backend
+
+if TYPE_CHECKING:
+    from splink import Linker
+    from splink.internals.database_api import DatabaseAPI
 
 MODEL_PATH = Path(__file__).parent / "model" / "splink_model.json"
 MODEL_VERSION = "2026.12-1"
@@ -274,22 +282,27 @@ def base_settings() -> dict[str, Any]:
     }
 
 
-def _linker(
-    con: duckdb.DuckDBPyConnection, profiles: pl.DataFrame, settings: dict[str, Any] | Path, log_level: int
-) -> tuple[Any, Any]:
-    """A Linker over `profiles` and the DuckDBAPI it registered them with."""
-    from splink import DuckDBAPI, Linker
+@dataclass(frozen=True)
+class SplinkModel:
+    """A Linker over registered profiles, and the database API it runs on."""
 
-    db_api = DuckDBAPI(connection=con)
+    linker: Linker
+    db_api: DatabaseAPI
+
+
+def _linker(db_api: DatabaseAPI, profiles: pl.DataFrame, settings: dict[str, Any], log_level: int) -> SplinkModel:
+    """A Linker over `profiles`, registered with `db_api`."""
+    from splink import Linker
+
     sdf = db_api.register(profiles.to_arrow(), table_name="profiles_for_splink")
-    return Linker(sdf, settings if isinstance(settings, dict) else str(settings), log_level=log_level), db_api
+    return SplinkModel(Linker(sdf, settings, log_level=log_level), db_api)
 
 
 def train(con: duckdb.DuckDBPyConnection, profiles: pl.DataFrame, out: Path = MODEL_PATH) -> dict[str, Any]:
     """Estimate u by random sampling and m by EM on three independent blockings; save the model."""
-    from splink import block_on
+    from splink import DuckDBAPI, block_on
 
-    linker, _ = _linker(con, profiles, base_settings(), logging.WARNING)
+    linker = _linker(DuckDBAPI(connection=con), profiles, base_settings(), logging.WARNING).linker
     linker.training.estimate_probability_two_random_records_match(
         ["l.id_number = r.id_number", "l.name_pinyin = r.name_pinyin AND l.dob = r.dob"], recall=0.9
     )
@@ -323,46 +336,47 @@ def _smoothed(model: dict[str, Any]) -> dict[str, Any]:
 
 
 def predict(
-    con: duckdb.DuckDBPyConnection,
+    engine: Engine,
     profiles: pl.DataFrame,
     is_new: pl.Series,
     threshold: float,
     model: Path = MODEL_PATH,
 ) -> pl.DataFrame:
-    """Score the blocked pairs that involve at least one new profile (`is_new`).
+    """Score the blocked pairs that involve at least one new profile (`is_new`), on `engine`.
 
     Pairs among new profiles come from `predict_within`, pairs between new and old ones from
     `predict_between`; term frequencies are computed over all current profiles, so a full run
     (everything new) and an incremental one score a pair identically. Returns unique_id_l,
     unique_id_r, det_group_l, det_group_r, match_probability, match_weight and the
     per-comparison match weights and levels reached (`mw_<comparison>`, `mw_tf_adj_<comparison>`,
-    `gamma_<comparison>`: the console labels a step by its level).
+    `gamma_<comparison>`: the console labels a step by its level), with the same types on either engine.
     """
-    settings = json.loads(model.read_text(encoding="utf-8"))
+    settings = settings_for(json.loads(model.read_text(encoding="utf-8")), engine.dialect)
     settings.pop("model_version", None)
     settings["retain_intermediate_calculation_columns"] = True
     settings["retain_matching_columns"] = True  # Splink keeps the gamma columns only with these
-    linker, db_api = _linker(con, profiles, settings, logging.ERROR)
-    for column in TF_COLUMNS:
-        linker.table_management.compute_tf_table(column)
-    new = db_api.register(profiles.filter(is_new).to_arrow(), table_name="new_profiles")
-    parts = [linker.inference.predict_within(new, threshold_match_probability=threshold)]
-    if not is_new.all():
-        old = db_api.register(profiles.filter(~is_new).to_arrow(), table_name="old_profiles")
-        parts.append(linker.inference.predict_between(new, old, threshold_match_probability=threshold))
     frames = []
-    for scored in parts:
-        table = scored.physical_name
-        columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-        keep = [
-            c
-            for c in columns
-            if c in ("unique_id_l", "unique_id_r", "det_group_l", "det_group_r", "match_probability", "match_weight")
-            or c.startswith(("mw_", "gamma_"))
-        ]
-        frames.append(con.sql(f"SELECT {', '.join(keep)} FROM {table}").pl())
-        scored.drop_table_from_database_and_remove_from_cache()
+    with splink_backend(engine) as backend:
+        linker = _linker(backend.db_api, profiles, settings, logging.ERROR).linker
+        for column in TF_COLUMNS:
+            linker.table_management.compute_tf_table(column)
+        new = backend.db_api.register(profiles.filter(is_new).to_arrow(), table_name="new_profiles")
+        parts = [linker.inference.predict_within(new, threshold_match_probability=threshold)]
+        if not is_new.all():
+            old = backend.db_api.register(profiles.filter(~is_new).to_arrow(), table_name="old_profiles")
+            parts.append(linker.inference.predict_between(new, old, threshold_match_probability=threshold))
+        for scored in parts:
+            frames.append(backend.fetch(scored, _scored_column))
+            scored.drop_table_from_database_and_remove_from_cache()
     return _ordered(pl.concat(frames, how="diagonal_relaxed"))
+
+
+_SCORE_COLUMNS = ("unique_id_l", "unique_id_r", "det_group_l", "det_group_r", "match_probability", "match_weight")
+
+
+def _scored_column(name: str) -> bool:
+    """A column of Splink's predictions that `links` keeps."""
+    return name in _SCORE_COLUMNS or name.startswith(("mw_", "gamma_"))
 
 
 def _ordered(pairs: pl.DataFrame) -> pl.DataFrame:
