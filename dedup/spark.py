@@ -44,7 +44,10 @@ def spark_session(master: str) -> SparkSession:
     if master.startswith("local"):
         partitions = LOCAL_PARTITIONS_PER_CPU * len(os.sched_getaffinity(0))
         builder = builder.config("spark.sql.shuffle.partitions", str(partitions))
-    session = builder.getOrCreate()
+    with warnings.catch_warnings():
+        # Starting the context imports pyspark.testing, which warns about pandas 3; no pandas is used here.
+        warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
+        session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
 
@@ -79,10 +82,7 @@ def spark_backend(master: str, checkpoint_dir: str) -> Iterator[_SparkBackend]:
     scratch = session.sparkContext.getCheckpointDir()
     assert scratch is not None
     try:
-        with warnings.catch_warnings():
-            # pyspark checks the pandas version whenever it converts Arrow data; no pandas is used here.
-            warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
-            yield _SparkBackend(session, SparkAPI(spark_session=session, break_lineage_method="parquet"))
+        yield _SparkBackend(session, SparkAPI(spark_session=session, break_lineage_method="parquet"))
     finally:
         for table in session.catalog.listTables():
             if table.isTemporary:
