@@ -43,10 +43,14 @@ Engine = DuckDBEngine | SparkEngine
 
 
 class SplinkBackend(Protocol):
-    """An engine opened for Splink: its database API and a way to read a result into this process."""
+    """An engine opened for Splink: its database API, and tables in and out of this process."""
 
     @property
     def db_api(self) -> DatabaseAPI: ...
+
+    def register(self, frame: pl.DataFrame, name: str) -> SplinkDataFrame:
+        """`frame` as a table Splink reads, named `name`."""
+        ...
 
     def fetch(self, table: SplinkDataFrame, keep: Callable[[str], bool]) -> pl.DataFrame:
         """The columns of `table` that `keep` selects, as a polars frame in this process."""
@@ -57,6 +61,9 @@ class SplinkBackend(Protocol):
 class _DuckDBBackend:
     con: duckdb.DuckDBPyConnection
     db_api: DatabaseAPI
+
+    def register(self, frame: pl.DataFrame, name: str) -> SplinkDataFrame:
+        return self.db_api.register(frame.to_arrow(), table_name=name)
 
     def fetch(self, table: SplinkDataFrame, keep: Callable[[str], bool]) -> pl.DataFrame:
         columns = [r[0] for r in self.con.execute(f"DESCRIBE {table.physical_name}").fetchall()]
@@ -72,6 +79,11 @@ def splink_backend(engine: Engine) -> Iterator[SplinkBackend]:
         with spark_backend(engine.master, engine.checkpoint_dir) as backend:
             yield backend
         return
+    yield duckdb_backend(engine.con)
+
+
+def duckdb_backend(con: duckdb.DuckDBPyConnection) -> SplinkBackend:
+    """Splink's DuckDB backend on `con` (nothing to clean up: its tables live as long as `con`)."""
     from splink import DuckDBAPI
 
-    yield _DuckDBBackend(engine.con, DuckDBAPI(connection=engine.con))
+    return _DuckDBBackend(con, DuckDBAPI(connection=con))

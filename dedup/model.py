@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,11 +16,10 @@ import duckdb
 import polars as pl
 
 from dedup.dialect import settings_for
-from dedup.engine import Engine, splink_backend
+from dedup.engine import Engine, SplinkBackend, duckdb_backend, splink_backend
 
 if TYPE_CHECKING:
     from splink import Linker
-    from splink.internals.database_api import DatabaseAPI
 
 MODEL_PATH = Path(__file__).parent / "model" / "splink_model.json"
 MODEL_VERSION = "2026.12-1"
@@ -282,27 +280,18 @@ def base_settings() -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class SplinkModel:
-    """A Linker over registered profiles, and the database API it runs on."""
-
-    linker: Linker
-    db_api: DatabaseAPI
-
-
-def _linker(db_api: DatabaseAPI, profiles: pl.DataFrame, settings: dict[str, Any], log_level: int) -> SplinkModel:
-    """A Linker over `profiles`, registered with `db_api`."""
+def _linker(backend: SplinkBackend, profiles: pl.DataFrame, settings: dict[str, Any], log_level: int) -> Linker:
+    """A Linker over `profiles`, registered with `backend`."""
     from splink import Linker
 
-    sdf = db_api.register(profiles.to_arrow(), table_name="profiles_for_splink")
-    return SplinkModel(Linker(sdf, settings, log_level=log_level), db_api)
+    return Linker(backend.register(profiles, "profiles_for_splink"), settings, log_level=log_level)
 
 
 def train(con: duckdb.DuckDBPyConnection, profiles: pl.DataFrame, out: Path = MODEL_PATH) -> dict[str, Any]:
     """Estimate u by random sampling and m by EM on three independent blockings; save the model."""
-    from splink import DuckDBAPI, block_on
+    from splink import block_on
 
-    linker = _linker(DuckDBAPI(connection=con), profiles, base_settings(), logging.WARNING).linker
+    linker = _linker(duckdb_backend(con), profiles, base_settings(), logging.WARNING)
     linker.training.estimate_probability_two_random_records_match(
         ["l.id_number = r.id_number", "l.name_pinyin = r.name_pinyin AND l.dob = r.dob"], recall=0.9
     )
@@ -357,13 +346,13 @@ def predict(
     settings["retain_matching_columns"] = True  # Splink keeps the gamma columns only with these
     frames = []
     with splink_backend(engine) as backend:
-        linker = _linker(backend.db_api, profiles, settings, logging.ERROR).linker
+        linker = _linker(backend, profiles, settings, logging.ERROR)
         for column in TF_COLUMNS:
             linker.table_management.compute_tf_table(column)
-        new = backend.db_api.register(profiles.filter(is_new).to_arrow(), table_name="new_profiles")
+        new = backend.register(profiles.filter(is_new), "new_profiles")
         parts = [linker.inference.predict_within(new, threshold_match_probability=threshold)]
         if not is_new.all():
-            old = backend.db_api.register(profiles.filter(~is_new).to_arrow(), table_name="old_profiles")
+            old = backend.register(profiles.filter(~is_new), "old_profiles")
             parts.append(linker.inference.predict_between(new, old, threshold_match_probability=threshold))
         for scored in parts:
             frames.append(backend.fetch(scored, _scored_column))

@@ -56,6 +56,15 @@ def spark_session(master: str) -> SparkSession:
 class _SparkBackend:
     session: SparkSession
     db_api: DatabaseAPI
+    scratch: str
+
+    def register(self, frame: pl.DataFrame, name: str) -> SplinkDataFrame:
+        # Through Parquet in the scratch folder: a frame made from Arrow data would be a local relation
+        # inside every query plan that reads it (at 20,000 persons the plans exhaust the driver's heap),
+        # and executors read files, not the driver's memory.
+        path = f"{self.scratch}/input_{name}"
+        self.session.createDataFrame(frame.to_arrow()).write.mode("overwrite").parquet(path)
+        return self.db_api.register(self.session.read.parquet(path), table_name=name)
 
     def fetch(self, table: SplinkDataFrame, keep: Callable[[str], bool]) -> pl.DataFrame:
         frame = self.session.table(table.physical_name)
@@ -82,7 +91,7 @@ def spark_backend(master: str, checkpoint_dir: str) -> Iterator[_SparkBackend]:
     scratch = session.sparkContext.getCheckpointDir()
     assert scratch is not None
     try:
-        yield _SparkBackend(session, SparkAPI(spark_session=session, break_lineage_method="parquet"))
+        yield _SparkBackend(session, SparkAPI(spark_session=session, break_lineage_method="parquet"), scratch)
     finally:
         for table in session.catalog.listTables():
             if table.isTemporary:
