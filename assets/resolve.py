@@ -82,11 +82,11 @@ def record_clusters(context: AssetExecutionContext, warehouse: WarehouseResource
         frame = query(con, f"SELECT {', '.join(LINK_COLUMNS)} FROM records ORDER BY record_uid")
         reuse = not warehouse.full_refresh and attach_previous(con, warehouse.published())
         previous = previous_scores(con) if reuse else None
-        with warehouse.scratch() as scratch:
+        with warehouse.link_engine() as engine:
             result = link_records(
                 frame,
                 active_decisions(warehouse.published()),
-                scratch,
+                engine,
                 cache=ScoreCache(*previous) if previous else None,
             )
         write_table(con, "record_clusters", result.clusters)
@@ -108,6 +108,7 @@ def record_clusters(context: AssetExecutionContext, warehouse: WarehouseResource
     warehouse.report(
         f"[关联] {result.links.height} 对候选, {int(result.links['accepted'].sum())} 对采纳, "
         f"{result.refused.height} 对因约束拒绝, {clusters} 个聚类，{time.perf_counter() - started:.1f} 秒"
+        f"（引擎 {warehouse.engine}）"
     )
     return MaterializeResult(
         metadata={
@@ -117,6 +118,7 @@ def record_clusters(context: AssetExecutionContext, warehouse: WarehouseResource
             "decisions_needing_review": result.decision_conflicts.height,
             "clusters": clusters,
             "model_version": model_version(),
+            "engine": warehouse.engine,
             "seconds": round(time.perf_counter() - started, 2),
         }
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
 from dedup import model
@@ -18,6 +17,7 @@ from dedup.corroboration import (
     employer_bits,
     undecided_links,
 )
+from dedup.engine import Engine
 from dedup.groups import (
     LIST_COLUMNS,
     PROFILE_COLUMNS,
@@ -114,9 +114,7 @@ def _profile_counts(keyed: pl.DataFrame) -> pl.DataFrame:
     return keyed.group_by("profile_hash", "group_hash").len("n")
 
 
-def _score(
-    profile_rows: pl.DataFrame, cache: ScoreCache | None, model_path: Path, con: duckdb.DuckDBPyConnection
-) -> pl.DataFrame:
+def _score(profile_rows: pl.DataFrame, cache: ScoreCache | None, model_path: Path, engine: Engine) -> pl.DataFrame:
     """Scores of all blocked profile pairs across groups: cached where both sides are unchanged, else Splink.
 
     `profile_rows` carry `profile_hash` and `group_hash` (see `_with_group_hash`).
@@ -151,7 +149,7 @@ def _score(
     scored = None
     if is_new.any():
         compared = profile_rows.drop("profile_hash", "group_hash")
-        scored = model.predict(con, compared, is_new, EVIDENCE_THRESHOLD, model_path)
+        scored = model.predict(engine, compared, is_new, EVIDENCE_THRESHOLD, model_path)
     parts = [p for p in (cached, scored) if p is not None and p.height]
     if not parts:
         return pl.DataFrame(
@@ -195,21 +193,21 @@ def valid_id_keys(matched: pl.DataFrame, typo_keys: pl.DataFrame) -> pl.DataFram
 def link_records(
     records: pl.DataFrame,
     decisions: pl.DataFrame,
-    scratch: duckdb.DuckDBPyConnection,
+    engine: Engine,
     cache: ScoreCache | None = None,
     threshold: float = MATCH_THRESHOLD,
     model_path: Path = model.MODEL_PATH,
 ) -> LinkResult:
     """Resolve records (at least the `LINK_COLUMNS`) to clusters of the same person, honouring steward decisions.
 
-    Splink works in `scratch`, a DuckDB connection of the caller's (an in-memory one keeps its
-    tables out of the warehouse). With a `cache` from the last run, only pairs involving new or
-    changed profiles are scored.
+    Splink blocks and scores on `engine` (DuckDB in a connection of the caller's, or Spark); the
+    rest happens here. With a `cache` from the last run, only pairs involving new or changed
+    profiles are scored.
     """
     matched = with_matching_fields(records)
     profile_rows, record_profile = profiles(matched)
     profile_rows = _with_group_hash(_hashed(profile_rows, model.model_version(model_path)))
-    scored = _score(profile_rows, cache, model_path, scratch)
+    scored = _score(profile_rows, cache, model_path, engine)
     values = corroborating_values(matched)
     # A shared employer, which the model does not compare, adds its rarity to the match weight:
     # a platform record with a month-only birth date and a passport name meets the employee.

@@ -10,10 +10,16 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import polars as pl
+
+from dedup.dialect import settings_for
+from dedup.engine import Engine, SplinkBackend, duckdb_backend, splink_backend
+
+if TYPE_CHECKING:
+    from splink import Linker
 
 MODEL_PATH = Path(__file__).parent / "model" / "splink_model.json"
 MODEL_VERSION = "2026.12-1"
@@ -274,15 +280,11 @@ def base_settings() -> dict[str, Any]:
     }
 
 
-def _linker(
-    con: duckdb.DuckDBPyConnection, profiles: pl.DataFrame, settings: dict[str, Any] | Path, log_level: int
-) -> tuple[Any, Any]:
-    """A Linker over `profiles` and the DuckDBAPI it registered them with."""
-    from splink import DuckDBAPI, Linker
+def _linker(backend: SplinkBackend, profiles: pl.DataFrame, settings: dict[str, Any], log_level: int) -> Linker:
+    """A Linker over `profiles`, registered with `backend`."""
+    from splink import Linker
 
-    db_api = DuckDBAPI(connection=con)
-    sdf = db_api.register(profiles.to_arrow(), table_name="profiles_for_splink")
-    return Linker(sdf, settings if isinstance(settings, dict) else str(settings), log_level=log_level), db_api
+    return Linker(backend.register(profiles, "profiles_for_splink"), settings, log_level=log_level)
 
 
 def train(
@@ -299,7 +301,8 @@ def train(
     """
     from splink import block_on
 
-    linker, db_api = _linker(con, profiles, base_settings(), logging.WARNING)
+    backend = duckdb_backend(con)
+    linker = _linker(backend, profiles, base_settings(), logging.WARNING)
     linker.training.estimate_probability_two_random_records_match(
         ["l.id_number = r.id_number", "l.name_pinyin = r.name_pinyin AND l.dob = r.dob"], recall=0.9
     )
@@ -309,7 +312,7 @@ def train(
     # The ID comparison reads name and ID columns, so it is only trained by a blocking on neither.
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob", "surname_pinyin"))
     if matches is not None and matches.height:
-        labels = db_api.register(matches.select("unique_id_l", "unique_id_r").to_arrow(), table_name="steward_matches")
+        labels = backend.register(matches.select("unique_id_l", "unique_id_r"), "steward_matches")
         linker.training.estimate_m_from_pairwise_labels(labels)
     model = _smoothed(linker.misc.save_model_to_json())
     model["model_version"] = MODEL_VERSION
@@ -328,14 +331,13 @@ def score_labelled_pairs(
     settings.pop("model_version", None)
     settings["retain_intermediate_calculation_columns"] = True
     settings["retain_matching_columns"] = True  # the labels pipeline reports which blocking rule found a pair
-    linker, db_api = _linker(con, profiles, settings, logging.ERROR)
+    backend = duckdb_backend(con)
+    linker = _linker(backend, profiles, settings, logging.ERROR)
     for column in TF_COLUMNS:
         linker.table_management.compute_tf_table(column)
-    table = db_api.register(
-        labels.select(
-            "unique_id_l", "unique_id_r", pl.col("same").cast(pl.Float64).alias("clerical_match_score")
-        ).to_arrow(),
-        table_name="steward_labels",
+    table = backend.register(
+        labels.select("unique_id_l", "unique_id_r", pl.col("same").cast(pl.Float64).alias("clerical_match_score")),
+        "steward_labels",
     )
     # The pipeline behind linker.evaluation's label methods, without their filter to errors at one threshold.
     from splink.internals.accuracy import predictions_from_sample_of_pairwise_labels_sql
@@ -346,7 +348,7 @@ def score_labelled_pairs(
     enqueue_df_concat_with_tf(linker, pipeline)
     sqls = predictions_from_sample_of_pairwise_labels_sql(linker, table.physical_name)  # type: ignore[no-untyped-call]
     pipeline.enqueue_list_of_sqls(sqls)
-    scored = db_api.sql_pipeline_to_splink_dataframe(pipeline)
+    scored = backend.db_api.sql_pipeline_to_splink_dataframe(pipeline)
     frame: pl.DataFrame = con.sql(f"SELECT * FROM {scored.physical_name}").pl()
     keep = [c for c in frame.columns if c.startswith("mw_")]
     return frame.select(
@@ -377,46 +379,47 @@ def _smoothed(model: dict[str, Any]) -> dict[str, Any]:
 
 
 def predict(
-    con: duckdb.DuckDBPyConnection,
+    engine: Engine,
     profiles: pl.DataFrame,
     is_new: pl.Series,
     threshold: float,
     model: Path = MODEL_PATH,
 ) -> pl.DataFrame:
-    """Score the blocked pairs that involve at least one new profile (`is_new`).
+    """Score the blocked pairs that involve at least one new profile (`is_new`), on `engine`.
 
     Pairs among new profiles come from `predict_within`, pairs between new and old ones from
     `predict_between`; term frequencies are computed over all current profiles, so a full run
     (everything new) and an incremental one score a pair identically. Returns unique_id_l,
     unique_id_r, det_group_l, det_group_r, match_probability, match_weight and the
     per-comparison match weights and levels reached (`mw_<comparison>`, `mw_tf_adj_<comparison>`,
-    `gamma_<comparison>`: the console labels a step by its level).
+    `gamma_<comparison>`: the console labels a step by its level), with the same types on either engine.
     """
-    settings = json.loads(model.read_text(encoding="utf-8"))
+    settings = settings_for(json.loads(model.read_text(encoding="utf-8")), engine.dialect)
     settings.pop("model_version", None)
     settings["retain_intermediate_calculation_columns"] = True
     settings["retain_matching_columns"] = True  # Splink keeps the gamma columns only with these
-    linker, db_api = _linker(con, profiles, settings, logging.ERROR)
-    for column in TF_COLUMNS:
-        linker.table_management.compute_tf_table(column)
-    new = db_api.register(profiles.filter(is_new).to_arrow(), table_name="new_profiles")
-    parts = [linker.inference.predict_within(new, threshold_match_probability=threshold)]
-    if not is_new.all():
-        old = db_api.register(profiles.filter(~is_new).to_arrow(), table_name="old_profiles")
-        parts.append(linker.inference.predict_between(new, old, threshold_match_probability=threshold))
     frames = []
-    for scored in parts:
-        table = scored.physical_name
-        columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-        keep = [
-            c
-            for c in columns
-            if c in ("unique_id_l", "unique_id_r", "det_group_l", "det_group_r", "match_probability", "match_weight")
-            or c.startswith(("mw_", "gamma_"))
-        ]
-        frames.append(con.sql(f"SELECT {', '.join(keep)} FROM {table}").pl())
-        scored.drop_table_from_database_and_remove_from_cache()
+    with splink_backend(engine) as backend:
+        linker = _linker(backend, profiles, settings, logging.ERROR)
+        for column in TF_COLUMNS:
+            linker.table_management.compute_tf_table(column)
+        new = backend.register(profiles.filter(is_new), "new_profiles")
+        parts = [linker.inference.predict_within(new, threshold_match_probability=threshold)]
+        if not is_new.all():
+            old = backend.register(profiles.filter(~is_new), "old_profiles")
+            parts.append(linker.inference.predict_between(new, old, threshold_match_probability=threshold))
+        for scored in parts:
+            frames.append(backend.fetch(scored, _scored_column))
+            scored.drop_table_from_database_and_remove_from_cache()
     return _ordered(pl.concat(frames, how="diagonal_relaxed"))
+
+
+_SCORE_COLUMNS = ("unique_id_l", "unique_id_r", "det_group_l", "det_group_r", "match_probability", "match_weight")
+
+
+def _scored_column(name: str) -> bool:
+    """A column of Splink's predictions that `links` keeps."""
+    return name in _SCORE_COLUMNS or name.startswith(("mw_", "gamma_"))
 
 
 def _ordered(pairs: pl.DataFrame) -> pl.DataFrame:

@@ -1,4 +1,4 @@
-"""The run's resource: where the landing area and the warehouse are, and DuckDB's limits.
+"""The run's resource: where the landing area and the warehouse are, DuckDB's limits, the linkage engine.
 
 It is made from one `Settings` object (warehouse/store/settings.py: flags over environment over
 the machine's defaults), however the run starts: `returnees run`, the schedule, the sensor or the UI.
@@ -16,12 +16,13 @@ from pathlib import Path
 import duckdb
 from dagster import ConfigurableResource, EnvVar, get_dagster_logger
 
+from dedup.engine import DuckDBEngine, Engine, SparkEngine
 from warehouse.serve.analyst import analyst_path
 from warehouse.store.db import DuckDBSettings, connect
 from warehouse.store.publish import building_path
 from warehouse.store.run_log import record_stage
 from warehouse.store.segments import SegmentStore, segments_root
-from warehouse.store.settings import ENVIRONMENT, Settings
+from warehouse.store.settings import ENVIRONMENT, LOCAL_SPARK, Settings
 
 
 @dataclass
@@ -50,6 +51,9 @@ class WarehouseResource(ConfigurableResource):
     temp_directory: str = ""  # default: `.duckdb_tmp` beside the warehouse
     echo: bool = False
     full_refresh: bool = False
+    engine: str = "duckdb"  # where Splink blocks and scores: "duckdb" or "spark"
+    spark_master: str = LOCAL_SPARK
+    spark_checkpoint_dir: str = ""  # default: `spark` in the DuckDB temp directory
 
     @classmethod
     def from_settings(cls, settings: Settings, echo: bool = False) -> WarehouseResource:
@@ -62,6 +66,9 @@ class WarehouseResource(ConfigurableResource):
             temp_directory=str(settings.temp_directory or ""),
             echo=echo,
             full_refresh=settings.full_refresh,
+            engine=settings.engine,
+            spark_master=settings.spark_master,
+            spark_checkpoint_dir=settings.spark_checkpoint_dir,
         )
 
     def landing(self) -> Path:
@@ -106,6 +113,16 @@ class WarehouseResource(ConfigurableResource):
         """An in-memory DuckDB with the run's limits, for work whose tables stay out of the warehouse."""
         with connect(":memory:", self.duckdb_settings()) as con:
             yield con
+
+    @contextmanager
+    def link_engine(self) -> Iterator[Engine]:
+        """Where Splink blocks and scores this run's pairs: the in-memory DuckDB of `scratch`, or Spark."""
+        if self.engine == "spark":
+            checkpoints = self.spark_checkpoint_dir or str(Path(self.duckdb_settings().temp_directory) / "spark")
+            yield SparkEngine(self.spark_master, checkpoints)
+            return
+        with self.scratch() as con:
+            yield DuckDBEngine(con)
 
     @contextmanager
     def stage(self, run_id: str, name: str) -> Iterator[Stage]:

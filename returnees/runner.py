@@ -67,11 +67,13 @@ def run_nightly(
     memory_limit: str | None = None,
     threads: int | None = None,
     full: bool = False,
+    engine: str | None = None,
+    spark_master: str | None = None,
 ) -> str:
     """Execute the `nightly` job headless; return a summary, raise RunFailed on failure.
 
-    Limits left as None come from the environment or the machine (warehouse/store/settings.py),
-    as for scheduled runs.
+    Limits and the linkage engine (`duckdb` or `spark`, with Spark's master URL) left as None come
+    from the environment or the machine (warehouse/store/settings.py), as for scheduled runs.
 
     Holds the warehouse's run lock for the whole run, taken before the heavy imports so a
     second run is refused at once, and reads the summary before letting go of it. The Great
@@ -83,8 +85,19 @@ def run_nightly(
     from warehouse.store.publish import RunLocked, run_lock
     from warehouse.store.settings import load_settings
 
-    flags = {"landing": landing, "warehouse": warehouse, "memory_limit": memory_limit, "threads": threads}
-    settings = load_settings({**flags, "full_refresh": full})
+    flags = {
+        "landing": landing,
+        "warehouse": warehouse,
+        "memory_limit": memory_limit,
+        "threads": threads,
+        "full_refresh": full,
+        "engine": engine,
+        "spark_master": spark_master,
+    }
+    try:
+        settings = load_settings(flags)
+    except ValueError as exc:
+        raise RunFailed(str(exc)) from None
 
     started = time.perf_counter()
     try:

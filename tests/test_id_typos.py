@@ -10,6 +10,7 @@ import duckdb
 import polars as pl
 from records_helpers import citizen_id, standardised_records, strangers, uid
 
+from dedup.engine import DuckDBEngine
 from dedup.groups import typo_id_keys, with_matching_fields
 from dedup.link import link_records
 from warehouse.store.decisions import DECISION_SCHEMA
@@ -29,7 +30,7 @@ def _every_pair_linked(matched: pl.DataFrame) -> pl.DataFrame:
 
 def _linked(rows: dict[str, list[dict]]) -> tuple[pl.DataFrame, dict[str, int]]:
     records = standardised_records(rows)
-    result = link_records(records, pl.DataFrame(schema=DECISION_SCHEMA), duckdb.connect())
+    result = link_records(records, pl.DataFrame(schema=DECISION_SCHEMA), DuckDBEngine(duckdb.connect()))
     return records, dict(result.clusters.select("record_uid", "cluster").iter_rows())
 
 

@@ -9,6 +9,7 @@ import duckdb
 import polars as pl
 from records_helpers import citizen_id, standardised_records, uid
 
+from dedup.engine import DuckDBEngine
 from dedup.link import LinkResult, ScoreCache, link_records
 from warehouse.store.decisions import DECISION_SCHEMA
 
@@ -50,7 +51,7 @@ def _same_person(result: LinkResult, a: str, b: str) -> bool:
 
 def test_pairs_inside_a_group_are_not_scored() -> None:
     records = _night(with_bridge=True)
-    result = link_records(records, pl.DataFrame(schema=DECISION_SCHEMA), duckdb.connect())
+    result = link_records(records, pl.DataFrame(schema=DECISION_SCHEMA), DuckDBEngine(duckdb.connect()))
     hr, si = uid(records, "pi_hr", "P001"), uid(records, "social_insurance", "SI001|医疗")
     assert _same_person(result, hr, si)  # by the ID and the SI number, not by Splink
     groups = result.clusters.select("record_uid", "det_group")
@@ -61,11 +62,13 @@ def test_pairs_inside_a_group_are_not_scored() -> None:
 
 
 def test_a_withdrawn_bridge_makes_the_parts_compared_again() -> None:
-    first = link_records(_night(with_bridge=True), pl.DataFrame(schema=DECISION_SCHEMA), duckdb.connect())
+    first = link_records(_night(with_bridge=True), pl.DataFrame(schema=DECISION_SCHEMA), DuckDBEngine(duckdb.connect()))
     records = _night(with_bridge=False)
     hr, si = uid(records, "pi_hr", "P001"), uid(records, "social_insurance", "SI001|医疗")
-    incremental = link_records(records, pl.DataFrame(schema=DECISION_SCHEMA), duckdb.connect(), cache=_cache(first))
-    rebuild = link_records(records, pl.DataFrame(schema=DECISION_SCHEMA), duckdb.connect())
+    incremental = link_records(
+        records, pl.DataFrame(schema=DECISION_SCHEMA), DuckDBEngine(duckdb.connect()), cache=_cache(first)
+    )
+    rebuild = link_records(records, pl.DataFrame(schema=DECISION_SCHEMA), DuckDBEngine(duckdb.connect()))
     # The two parts were never scored while the bridge held them in one group: now they are.
     pair = incremental.links.filter(
         pl.min_horizontal("record_uid_l", "record_uid_r").eq(min(hr, si))

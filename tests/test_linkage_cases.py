@@ -12,6 +12,7 @@ import polars as pl
 from records_helpers import crowd, standardised_records, strangers, uid
 
 from console.explain import comparison_weights, level_label
+from dedup.engine import DuckDBEngine
 from dedup.groups import with_matching_fields
 from dedup.link import link_records
 from dedup.standardise import standardise_names
@@ -32,7 +33,7 @@ SOE_HOLDER = {
 
 def _clusters(rows: dict[str, list[dict]]) -> tuple[pl.DataFrame, dict[str, int]]:
     records = standardised_records(rows)
-    result = link_records(records, pl.DataFrame(schema=DECISION_SCHEMA), duckdb.connect())
+    result = link_records(records, pl.DataFrame(schema=DECISION_SCHEMA), DuckDBEngine(duckdb.connect()))
     return records, dict(result.clusters.select("record_uid", "cluster").iter_rows())
 
 
@@ -147,7 +148,7 @@ def test_the_console_names_the_level_each_link_reached() -> None:
     records = standardised_records(
         {"soe_staff": [SOE_HOLDER], "fx_accounts": [_fx("T1", "HAN CHUN-CHIEH", "394646907")], "pi_hr": strangers()}
     )
-    links = link_records(records, pl.DataFrame(schema=DECISION_SCHEMA), duckdb.connect()).links
+    links = link_records(records, pl.DataFrame(schema=DECISION_SCHEMA), DuckDBEngine(duckdb.connect())).links
     pair = {uid(records, "soe_staff", "91500000MA5U000000"), uid(records, "fx_accounts", "T1")}
     row = links.filter(pl.col("record_uid_l").is_in(pair) & pl.col("record_uid_r").is_in(pair)).row(0, named=True)
     step = {name: level_label(name, weight, gamma) for name, weight, _, gamma in comparison_weights(row)}

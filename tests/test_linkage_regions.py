@@ -9,6 +9,7 @@ import duckdb
 import polars as pl
 from records_helpers import citizen_id, crowd, standardised_records, strangers, uid
 
+from dedup.engine import DuckDBEngine
 from dedup.groups import with_matching_fields
 from dedup.link import NAMESAKE_REASON, link_records
 from warehouse.store.decisions import DECISION_SCHEMA
@@ -18,7 +19,7 @@ HK_PERMIT = citizen_id("81000019900517201")  # 港澳台居民居住证 of a Hon
 
 def _linked(rows: dict[str, list[dict]]) -> tuple[pl.DataFrame, dict[str, int], pl.DataFrame]:
     records = standardised_records(rows)
-    result = link_records(records, pl.DataFrame(schema=DECISION_SCHEMA), duckdb.connect())
+    result = link_records(records, pl.DataFrame(schema=DECISION_SCHEMA), DuckDBEngine(duckdb.connect()))
     return records, dict(result.clusters.select("record_uid", "cluster").iter_rows()), result.refused
 
 

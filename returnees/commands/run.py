@@ -17,6 +17,8 @@ def _run(args: argparse.Namespace) -> int:
             memory_limit=args.memory_limit,
             threads=args.threads,
             full=args.full,
+            engine=args.engine,
+            spark_master=args.spark_master,
         )
     except RunFailed as exc:
         print(f"运行失败：{exc}", file=sys.stderr)
@@ -35,6 +37,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     run.add_argument(
         "--threads", type=int, help="DuckDB 线程数（默认取 RETURNEES_DUCKDB_THREADS，否则为本机可用 CPU 数）"
+    )
+    run.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        help="Splink 分块与打分所用的引擎（默认取 RETURNEES_ENGINE，否则为 duckdb）；spark 见 docs/scaling.md",
+    )
+    run.add_argument(
+        "--spark-master",
+        help="Spark 主节点地址，如 spark://host:7077（默认取 RETURNEES_SPARK_MASTER，否则为 local[*]，即本机全部 CPU）",
     )
     run.add_argument("--full", action="store_true", help="不沿用上次结果，从全部当前交付重建（人员编号保持不变）")
     run.set_defaults(func=_run)

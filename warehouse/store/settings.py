@@ -20,7 +20,13 @@ ENVIRONMENT: dict[str, str] = {
     "memory_limit": "RETURNEES_DUCKDB_MEMORY",
     "threads": "RETURNEES_DUCKDB_THREADS",
     "temp_directory": "RETURNEES_DUCKDB_TEMP",
+    "engine": "RETURNEES_ENGINE",
+    "spark_master": "RETURNEES_SPARK_MASTER",
+    "spark_checkpoint_dir": "RETURNEES_SPARK_CHECKPOINT_DIR",
 }
+# Where Splink blocks and scores (dedup/engine.py); Spark's default master uses every local CPU.
+ENGINES = ("duckdb", "spark")
+LOCAL_SPARK = "local[*]"
 MEMORY_SHARE = 1 / 3  # of the memory the process may use, for DuckDB (polars and Python need the rest)
 MIN_MEMORY_GB = 1
 
@@ -53,7 +59,11 @@ def default_memory_limit() -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    """Where a run reads and writes, and DuckDB's limits; see the module docstring."""
+    """Where a run reads and writes, DuckDB's limits and the linkage engine; see the module docstring.
+
+    `spark_checkpoint_dir` is where Splink on Spark writes its intermediate Parquet files (a path
+    or URI every executor reaches; unset: `spark` in the DuckDB temp directory).
+    """
 
     landing: Path | None = None
     warehouse: Path | None = None
@@ -61,6 +71,13 @@ class Settings:
     threads: int = 0
     temp_directory: Path | None = None
     full_refresh: bool = False
+    engine: str = "duckdb"
+    spark_master: str = LOCAL_SPARK
+    spark_checkpoint_dir: str = ""
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise ValueError(f"未知的关联引擎：{self.engine}（可选 {'、'.join(ENGINES)}）")
 
     def resolved(self) -> Settings:
         """Machine defaults for what is still unset."""
