@@ -19,13 +19,14 @@ from pipelines.resources import WarehouseResource
 from returnees.cli import main
 from returnees.synthetic import generate_landing
 from sources.contract import load_contract
+from warehouse.store.settings import load_settings
 
 CONTRACT = load_contract()
 LATER = "2099-01-01"
 
 
 def _run(landing: Path, warehouse: Path) -> ExecuteInProcessResult:
-    resource = WarehouseResource(landing_dir=str(landing), warehouse_path=str(warehouse))
+    resource = WarehouseResource.from_settings(load_settings({"landing": landing, "warehouse": warehouse}))
     with DagsterInstance.ephemeral() as instance:
         return defs.resolve_job_def("nightly").execute_in_process(
             instance=instance, resources={"warehouse": resource}, raise_on_error=False

@@ -3,7 +3,7 @@
 A logistic regression over `features.FEATURE_NAMES`, fitted on candidates of generated landing
 areas whose truth is known, kept as a small versioned JSON beside the Splink model
 (`dedup/model/review_model.json`). The Splink model's scores are among its inputs, so it is
-fitted again after the Splink model changes (`benchmarks/queue.py --fit`).
+fitted again after the Splink model changes (`benchmarks/review_queue.py --fit`).
 """
 
 from __future__ import annotations
