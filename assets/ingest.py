@@ -1,7 +1,5 @@
 """Bronze assets: one per source, each the source's current deliveries as delivered text."""
 
-import time
-
 import polars as pl
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Failure, MaterializeResult, MetadataValue, asset
 from duckdb import DuckDBPyConnection
@@ -11,11 +9,12 @@ from quality.gate import apply_quality_gate
 from quality.results import carry_previous
 from sources.contract import SourceSpec, load_contract
 from sources.deliveries import discover
-from sources.ingest import QUARANTINE_COLUMNS, DeliveryOutcome, load_source, table_name
-from warehouse.store.db import scalar, write_table
-from warehouse.store.previous import attach_previous, previous_delivery_dates, reuse_source
-from warehouse.store.run_log import record_stage
+from sources.ingest import DeliveryOutcome, load_source, table_name
+from warehouse.store.bronze import bronze_table, carry_source, unchanged_rows, write_source
+from warehouse.store.db import scalar
+from warehouse.store.previous import attach_previous, previous_delivery_dates
 from warehouse.store.schema import ensure_run_tables
+from warehouse.store.segments import SegmentStore
 
 
 def _bronze_asset(spec: SourceSpec) -> AssetsDefinition:
@@ -27,35 +26,35 @@ def _bronze_asset(spec: SourceSpec) -> AssetsDefinition:
         description=f"{spec.title}（{spec.name}）：当前交付的每一行原始文本，带来源、交付日期、文件和行号。",
     )
     def bronze(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-        started = time.perf_counter()
-        with warehouse.connect(context.run.run_id) as con:
+        run_id = context.run.run_id
+        with warehouse.stage(run_id, f"bronze_{spec.name}") as stage:
+            con = stage.con
             ensure_run_tables(con)
-            if not warehouse.full_refresh and _reused_unchanged(con, warehouse, spec):
-                carry_previous(con, spec.name, context.run.run_id)
-                rows = scalar(con, f"SELECT count(*) FROM bronze.{spec.name}")
-                record_stage(con, context.run.run_id, f"bronze_{spec.name}", time.perf_counter() - started, rows=rows)
+            store = warehouse.segments(con, run_id)
+            if not warehouse.full_refresh and _reused_unchanged(con, warehouse, spec, store):
+                carry_previous(con, spec.name, run_id)
+                rows = scalar(con, f"SELECT count(*) FROM {bronze_table(spec.name)}")
+                stage.counts.update(rows=rows)
                 warehouse.report(f"[采集] {spec.name}: 无新交付，沿用上次的 {rows} 行")
-                return MaterializeResult(
-                    metadata={"rows": rows, "reused": True, "seconds": round(time.perf_counter() - started, 2)}
-                )
+                return MaterializeResult(metadata={"rows": rows, "reused": True})
             load = load_source(warehouse.landing(), spec)
             _refuse_vanished_source(con, warehouse, spec, load.outcomes)
+            unchanged = {
+                table_name(spec, f): unchanged_rows(
+                    store, table_name(spec, f), load.bronze[table_name(spec, f)], [c.field for c in f.columns]
+                )
+                for f in spec.files
+            }
             load = apply_quality_gate(
                 con,
                 warehouse.landing(),
                 warehouse.published(),
                 spec,
                 load,
-                context.run.run_id,
+                run_id,
                 reuse_results=not warehouse.full_refresh,
+                unchanged={table: u.positions for table, u in unchanged.items()},
             )
-            for table, frame in load.bronze.items():
-                write_table(con, f"bronze.{table}", frame)
-            con.execute("DELETE FROM quarantine WHERE source = ?", [spec.name])
-            con.register("_q", load.quarantine.select(list(QUARANTINE_COLUMNS)).to_arrow())
-            con.execute("INSERT INTO quarantine SELECT *, ? FROM _q", [context.run.run_id])
-            con.unregister("_q")
-            con.execute("DELETE FROM deliveries WHERE source = ?", [spec.name])
             outcomes = pl.DataFrame(
                 [o.__dict__ for o in load.outcomes],
                 schema={
@@ -66,20 +65,10 @@ def _bronze_asset(spec: SourceSpec) -> AssetsDefinition:
                     "rows": pl.Int64,
                 },
             )
-            con.register("_d", outcomes.to_arrow())
-            con.execute("INSERT INTO deliveries SELECT *, ? FROM _d", [context.run.run_id])
-            con.unregister("_d")
-            con.execute("DELETE FROM file_counts WHERE source = ?", [spec.name])
-            con.register("_f", load.file_counts.to_arrow())
-            con.execute("INSERT INTO file_counts SELECT * FROM _f")
-            con.unregister("_f")
-            record_stage(
-                con,
-                context.run.run_id,
-                f"bronze_{spec.name}",
-                time.perf_counter() - started,
-                rows=load.bronze[spec.name].height,
-                quarantined=load.quarantine.height,
+            written = write_source(store, spec, load, unchanged, outcomes, run_id, warehouse.full_refresh)
+            carried = unchanged[spec.name].rows.height
+            stage.counts.update(
+                rows=load.bronze[spec.name].height, quarantined=load.quarantine.height, unchanged=carried
             )
         for warning in load.warnings:
             context.log.warning(warning)
@@ -94,12 +83,14 @@ def _bronze_asset(spec: SourceSpec) -> AssetsDefinition:
         return MaterializeResult(
             metadata={
                 "rows": rows,
+                "unchanged_rows": carried,
+                "rows_written": sum(n for n, _ in written.values()),
                 "quarantined": load.quarantine.height,
                 "current_deliveries": ", ".join(f"{o.delivery_date}" for o in load.outcomes if o.status == "current"),
                 "rejected_deliveries": MetadataValue.md(
                     "\n".join(f"- {o.delivery_date}: {o.reason}" for o in rejected) or "无"
                 ),
-                "seconds": round(time.perf_counter() - started, 2),
+                "seconds": round(stage.seconds, 2),
             }
         )
 
@@ -120,14 +111,16 @@ def _refuse_vanished_source(
         )
 
 
-def _reused_unchanged(con: DuckDBPyConnection, warehouse: WarehouseResource, spec: SourceSpec) -> bool:
-    """Take the source over from the last published warehouse if its delivery folders are unchanged."""
+def _reused_unchanged(
+    con: DuckDBPyConnection, warehouse: WarehouseResource, spec: SourceSpec, store: SegmentStore
+) -> bool:
+    """Keep the source as the last published warehouse had it if its delivery folders are unchanged."""
     if not attach_previous(con, warehouse.published()):
         return False
     seen = previous_delivery_dates(con, spec.name)
     found = discover(warehouse.landing(), {spec.name: spec})
     dates = {d.delivery_date for d in found}
-    return seen == dates and bool(dates) and reuse_source(con, spec.name, [table_name(spec, f) for f in spec.files])
+    return seen == dates and bool(dates) and carry_source(store, spec)
 
 
 bronze_assets = [_bronze_asset(spec) for spec in load_contract().values()]

@@ -6,49 +6,56 @@ import duckdb
 import polars as pl
 
 from sources.contract import load_contract
+from sources.ingest import table_name
+from warehouse.store.bronze import bronze_tables
 from warehouse.store.db import query
 
 
 def file_accounting(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Per delivered file: rows read, kept in bronze, quarantined, and the difference."""
-    bronze_tables = [
-        r[0]
-        for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'bronze' ORDER BY table_name"
-        ).fetchall()
+    """Per delivered file: rows read, kept in bronze, quarantined, and the difference; then per
+    source (`file` = `bronze`): rows kept from its files against the rows its bronze tables hold.
+
+    Rows kept are counted when the file is read (`file_counts.rows_kept`): an unchanged row of a
+    re-delivered snapshot keeps the lineage of the delivery it first came in (see
+    warehouse/store/bronze.py), so bronze cannot be grouped by this run's files."""
+    present = set(bronze_tables(con))
+    tables = [
+        (name, table_name(spec, f))
+        for name, spec in load_contract().items()
+        for f in spec.files
+        if table_name(spec, f) in present
     ]
-    kept = (
-        " UNION ALL ".join(
-            f"SELECT source, delivery_date, file, count(*) AS n FROM bronze.{t} GROUP BY ALL" for t in bronze_tables
-        )
-        or "SELECT NULL::VARCHAR source, NULL::VARCHAR delivery_date, NULL::VARCHAR file, 0::BIGINT n WHERE false"
+    held = (
+        " UNION ALL ".join(f"SELECT '{s}' AS source, count(*) AS n FROM bronze.{t}" for s, t in tables)
+        or "SELECT NULL::VARCHAR source, 0::BIGINT n WHERE false"
     )
     return query(
         con,
         f"""
-        WITH kept AS ({kept}),
-        held AS (SELECT source, delivery_date, file, count(*) AS n FROM quarantine GROUP BY ALL)
-        SELECT f.source, f.delivery_date, f.file, f.rows_read,
-               coalesce(k.n, 0) AS rows_kept, coalesce(h.n, 0) AS rows_quarantined,
-               f.rows_read - coalesce(k.n, 0) - coalesce(h.n, 0) AS unaccounted
-        FROM file_counts f
-        LEFT JOIN kept k USING (source, delivery_date, file)
-        LEFT JOIN held h USING (source, delivery_date, file)
-        ORDER BY f.source, f.file
+        WITH quarantined AS (SELECT source, delivery_date, file, count(*) AS n FROM quarantine GROUP BY ALL),
+        files AS (
+            SELECT f.source, f.delivery_date, f.file, f.rows_read, coalesce(f.rows_kept, 0) AS rows_kept,
+                   coalesce(q.n, 0) AS rows_quarantined
+            FROM file_counts f LEFT JOIN quarantined q USING (source, delivery_date, file)
+        ),
+        in_bronze AS (SELECT source, sum(n)::BIGINT AS n FROM ({held}) GROUP BY source)
+        SELECT source, delivery_date, file, rows_read, rows_kept, rows_quarantined,
+               rows_read - rows_kept - rows_quarantined AS unaccounted
+        FROM files
+        UNION ALL
+        SELECT source, NULL, 'bronze', sum(f.rows_kept)::BIGINT, coalesce(any_value(b.n), 0), 0,
+               sum(f.rows_kept)::BIGINT - coalesce(any_value(b.n), 0)
+        FROM files f FULL JOIN in_bronze b USING (source)
+        GROUP BY source
+        ORDER BY 1, 3, 2
         """,
     )
 
 
 def record_accounting(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Per person file: rows kept in bronze, rows that became `records`, and the difference."""
-    sources = [
-        r[0]
-        for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'bronze' AND database_name = current_database()"
-            " AND table_name IN (SELECT unnest(?))",
-            [[name for name, spec in load_contract().items() if spec.person_bearing]],
-        ).fetchall()
-    ]
+    present = set(bronze_tables(con))
+    sources = [name for name, spec in load_contract().items() if spec.person_bearing and name in present]
     kept = (
         " UNION ALL ".join(
             f"SELECT source, delivery_date, file, count(*) AS n FROM bronze.{s} GROUP BY ALL" for s in sorted(sources)

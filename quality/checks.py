@@ -17,6 +17,7 @@ import polars as pl
 
 from quality.results import ensure_quality_tables
 from quality.rules import DELIVERY_SUITE, ROWS_SUITE, Severity
+from warehouse.store.bronze import bronze_tables
 from warehouse.store.db import query, scalar
 
 
@@ -173,14 +174,7 @@ _BREACH_SQL = {
 def gate_breaches(con: duckdb.DuckDBPyConnection, source: str, kind: str) -> int:
     """Rows in this build's bronze tables of the source that the gate should have kept out (`rejected`/`blocked`)."""
     ensure_quality_tables(con)
-    tables = [
-        r[0]
-        for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'bronze' AND database_name = current_database()"
-            " AND (table_name = ? OR starts_with(table_name, ? || '__'))",
-            [source, source],
-        ).fetchall()
-    ]
+    tables = [t for t in bronze_tables(con) if t == source or t.startswith(f"{source}__")]
     return sum(scalar(con, f"SELECT count(*) FROM bronze.{table} b WHERE {_BREACH_SQL[kind]}") for table in tables)
 
 

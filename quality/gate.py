@@ -6,6 +6,11 @@ For each delivered file of the source's current deliveries:
 2. a failing `reject_delivery` rule rejects the whole delivery: the source is read again without
    it, so its previous valid delivery stays current (and is itself checked);
 3. rows failing a `block_rows` rule leave bronze for the quarantine, the rule's name as reason.
+
+A re-delivered snapshot's rows that bronze already holds unchanged (`unchanged`, see
+warehouse/store/bronze.py) passed the same row rules before: when the file's last results were
+computed under the current rules, only its new and changed rows are validated again. The file's
+delivery rules (headers, row counts) always see the whole file.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import json
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -69,6 +75,7 @@ class _Context:
     config: QualityConfig
     run_id: str
     previous_rows: pl.DataFrame
+    unchanged: Mapping[str, pl.DataFrame]  # per bronze table: positions of rows validated before
     session: RemoteGxSession | None = None
     prepare_seconds: float = 0.0
 
@@ -221,13 +228,22 @@ def _check_batch(
     if batch.sha256 is not None and not old_results.is_empty():
         fresh = pl.lit(ctx.run_id).alias("run_id")
         return old_results.with_columns(fresh), old_validations.with_columns(fresh)
-    bronze = load.bronze[table_name(ctx.spec, file_spec)].filter(
+    table = table_name(ctx.spec, file_spec)
+    bronze = load.bronze[table].filter(
         (pl.col("delivery_date") == batch.delivery_date) & (pl.col("file") == batch.file)
     )
+    validated_before = ctx.unchanged.get(table)
+    if validated_before is not None and _same_rules_before(previous[0], batch.file, version):
+        bronze = bronze.join(validated_before, on=["delivery_date", "file", "line_no"], how="anti")
     rows, stored = _validate(ctx, file_spec, batch, bronze, version)
     return pl.DataFrame(rows, schema=RESULT_SCHEMA, orient="row"), pl.DataFrame(
         stored, schema=VALIDATION_SCHEMA, orient="row"
     )
+
+
+def _same_rules_before(results: pl.DataFrame, file: str, version: str) -> bool:
+    """Whether the last published results of this file kind were computed under rules `version`."""
+    return not results.filter((pl.col("file") == file) & (pl.col("rules_version") == version)).is_empty()
 
 
 def _rejections(results: pl.DataFrame) -> str | None:
@@ -329,11 +345,12 @@ def gate_source(
     run_id: str,
     config: QualityConfig | None = None,
     reuse_results: bool = True,
+    unchanged: Mapping[str, pl.DataFrame] | None = None,
 ) -> GatedSource:
     """Apply the quality gate to a freshly loaded source (see module docstring). Without
-    `reuse_results` (`returnees run --full`) every delivery is validated again."""
+    `reuse_results` (`returnees run --full`) every delivery and every row is validated again."""
     attach_previous(con, published)
-    ctx = _Context(spec, config or default_config(), run_id, previous_file_rows(con, spec.name))
+    ctx = _Context(spec, config or default_config(), run_id, previous_file_rows(con, spec.name), unchanged or {})
     previous = (
         previous_results(con, spec.name)
         if reuse_results
@@ -380,8 +397,10 @@ def apply_quality_gate(
     load: SourceLoad,
     run_id: str,
     reuse_results: bool = True,
+    unchanged: Mapping[str, pl.DataFrame] | None = None,
 ) -> SourceLoad:
-    """Gate a freshly loaded source and record the results in this build; return the gated source."""
-    gated = gate_source(con, landing, published, spec, load, run_id, reuse_results=reuse_results)
+    """Gate a freshly loaded source and record the results in this build; return the gated source.
+    `unchanged`: per bronze table, the positions of rows bronze already holds unchanged."""
+    gated = gate_source(con, landing, published, spec, load, run_id, reuse_results=reuse_results, unchanged=unchanged)
     replace_results(con, SCOPE, spec.name, gated.results, gated.validations, gated.timings)
     return gated.load

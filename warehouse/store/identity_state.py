@@ -58,8 +58,9 @@ def write_identity(
     full: bool,
 ) -> int:
     """Write the registry (only what changed, unless `full`), the contract's `person_xref` view, the
-    id history (this run's events appended), the sequence and `person_changes`; return how many
-    persons changed."""
+    id history (this run's events appended), the sequence and `person_changes` (against the last
+    published warehouse, also when `full`: what changed since, not what was recomputed); return
+    how many persons changed."""
     con.register("_assignment", assignment.to_arrow())
     con.register("_events", events.to_arrow())
     try:
@@ -77,7 +78,7 @@ def write_identity(
     finally:
         con.unregister("_assignment")
         con.unregister("_events")
-    if full or not table_exists(con, "prev.main.records"):
+    if not (table_exists(con, "prev.main.records") and table_exists(con, "prev.main.person_registry")):
         con.execute(
             "CREATE OR REPLACE TABLE person_changes AS SELECT DISTINCT person_id, 'new' AS change FROM person_registry"
         )

@@ -1,9 +1,9 @@
 """What a run can take over from the last published warehouse instead of recomputing.
 
-A source whose delivery folders are exactly those the last run saw is not re-read: its bronze
-tables and bookkeeping rows are copied from the published warehouse (attached as `prev`).
-Records whose raw values are unchanged keep their standardised form (copied inside DuckDB); link scores between
-unchanged profiles are reused. `returnees run --full` switches all of this off.
+A source whose delivery folders are exactly those the last run saw is not re-read (its bronze
+segments are carried over, see warehouse/store/bronze.py); a re-delivered snapshot is compared
+row by row with bronze. Records whose raw values are unchanged keep their standardised form;
+link scores between unchanged profiles are reused. `returnees run --full` switches all of this off.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ import duckdb
 import polars as pl
 
 from warehouse.store.db import query, table_exists
-
-BOOKKEEPING = ("quarantine", "deliveries", "file_counts")
 
 
 def attach_previous(con: duckdb.DuckDBPyConnection, published: Path) -> bool:
@@ -34,19 +32,6 @@ def previous_delivery_dates(con: duckdb.DuckDBPyConnection, source: str) -> set[
         return None
     rows = con.execute("SELECT delivery_date FROM prev.main.deliveries WHERE source = ?", [source]).fetchall()
     return {r[0] for r in rows}
-
-
-def reuse_source(con: duckdb.DuckDBPyConnection, source: str, bronze_tables: list[str]) -> bool:
-    """Copy a source's bronze tables and bookkeeping rows from `prev`; False if any is missing."""
-    if not all(table_exists(con, f"prev.bronze.{t}") for t in bronze_tables):
-        return False
-    con.execute("CREATE SCHEMA IF NOT EXISTS bronze")
-    for table in bronze_tables:
-        con.execute(f"CREATE OR REPLACE TABLE bronze.{table} AS SELECT * FROM prev.bronze.{table}")
-    for table in BOOKKEEPING:
-        con.execute(f"DELETE FROM {table} WHERE source = ?", [source])
-        con.execute(f"INSERT INTO {table} SELECT * FROM prev.main.{table} WHERE source = ?", [source])
-    return True
 
 
 def previous_scores(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame] | None:

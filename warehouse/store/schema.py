@@ -8,7 +8,7 @@ RUN_TABLES = {
     "quarantine": "source VARCHAR, delivery_date VARCHAR, file VARCHAR, line_no BIGINT, raw VARCHAR, "
     "reason VARCHAR, run_id VARCHAR",
     "deliveries": "source VARCHAR, delivery_date VARCHAR, status VARCHAR, reason VARCHAR, rows BIGINT, run_id VARCHAR",
-    "file_counts": "source VARCHAR, delivery_date VARCHAR, file VARCHAR, rows_read BIGINT",
+    "file_counts": "source VARCHAR, delivery_date VARCHAR, file VARCHAR, rows_read BIGINT, rows_kept BIGINT",
 }
 
 

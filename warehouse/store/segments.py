@@ -66,7 +66,7 @@ class Refreshed:
 
 def segments_root(published: Path) -> Path:
     """The folder of the segment files, beside the published warehouse."""
-    return published.with_name(f"{published.name}.segments")
+    return published.absolute().with_name(f"{published.name}.segments")
 
 
 def _quoted(path: str) -> str:
