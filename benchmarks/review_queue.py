@@ -1,9 +1,9 @@
 """The review queue against truth: its size, the share of items that point at a real error, the
 share of all errors it points at; and refitting its calibration.
 
-    .venv/bin/python benchmarks/review_queue.py --persons 20000 200000            # our generator (seed 7)
-    .venv/bin/python benchmarks/review_queue.py --landing DIR/landing --truth DIR/truth.csv   # data from elsewhere
-    .venv/bin/python benchmarks/review_queue.py --warehouse FILE.duckdb --truth truth.csv     # a warehouse already built
+    .venv/bin/python benchmarks/review_queue.py --persons 20000 200000                      # our generator (seed 7)
+    .venv/bin/python benchmarks/review_queue.py --landing DIR/landing --truth DIR/truth.csv # data from elsewhere
+    .venv/bin/python benchmarks/review_queue.py --warehouse FILE.duckdb --truth truth.csv   # a built warehouse
     .venv/bin/python benchmarks/review_queue.py --fit --persons 200000 --seed 21 --version 2026.12-1
 
 Each data set gets a full `returnees run`; the queue is the run's `review_candidates` cut at the
