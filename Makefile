@@ -24,10 +24,12 @@ demo: install
 
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest -q
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 clean:
-	rm -rf data/demo .pytest_cache
+	rm -rf data/demo .pytest_cache .mypy_cache

@@ -25,7 +25,7 @@ def _bronze_asset(spec: SourceSpec) -> AssetsDefinition:
         deps=[AssetKey("building_warehouse")],
         description=f"{spec.title}（{spec.name}）：当前交付的每一行原始文本，带来源、交付日期、文件和行号。",
     )
-    def bronze(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    def bronze(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult[None]:
         run_id = context.run.run_id
         with warehouse.stage(run_id, f"bronze_{spec.name}") as stage:
             con = stage.con

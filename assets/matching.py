@@ -17,7 +17,7 @@ from warehouse.store.run_log import record_stage
     description="job_posting（restricted 模式）：岗位需求信息库当前快照的岗位，要求已标准化（学历、学位、职称序号，"
     "专业代码，区县，留学国家），并注明在招、已过截止日期或与其他渠道重复。",
 )
-def job_posting(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+def job_posting(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult[None]:
     with warehouse.stage(context.run.run_id, "job_posting") as stage:
         rows = build_job_posting(stage.con)
     seconds = round(stage.seconds, 2)
@@ -32,7 +32,7 @@ def job_posting(context: AssetExecutionContext, warehouse: WarehouseResource) ->
     description="job_match：每个在招岗位满足全部硬性要求的人才库人员，按专业、区县、留学国家等匹配度排序"
     "（每岗位至多100人），附中文理由；以及匹配所用的 job_candidate、person_major。",
 )
-def job_match(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+def job_match(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult[None]:
     with warehouse.stage(context.run.run_id, "job_match") as stage:
         candidates = build_job_candidates(stage.con)
         rows = build_job_match(stage.con)

@@ -14,7 +14,7 @@ from warehouse.serve.push_events import record_push_events
     description="policy_push_events：与上次发布时已告知的状态比较，记录每人每项已核对政策的状态变化"
     "（新符合、需补充材料、不再符合），逐夜累积，同一变化只告知一次。",
 )
-def policy_push_events(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+def policy_push_events(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult[None]:
     with warehouse.stage(context.run.run_id, "policy_push_events") as stage:
         counts = record_push_events(stage.con, context.run.run_id, warehouse.published())
     seconds = round(stage.seconds, 2)

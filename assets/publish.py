@@ -34,7 +34,7 @@ from warehouse.store.segments import start_build
     description="本次运行的构建文件：先取得运行锁（同一数仓同一时间只允许一个运行），再删除被中断的运行留下的构建文件。"
     "之后各步骤都写入这个文件，已发布的数仓在发布前不受影响。",
 )
-def building_warehouse(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+def building_warehouse(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult[None]:
     run_id = context.run.run_id
     try:
         hold_run_lock(warehouse.published())  # held until the run's process ends
@@ -70,7 +70,7 @@ def building_warehouse(context: AssetExecutionContext, warehouse: WarehouseResou
     deps=[building_warehouse, person_xref, review_queue, analyst_file, analyst_exports, policy_push_events],
     description="已发布的数仓文件：本次运行构建完成且通过阻断性检查后，原子替换上一版本。",
 )
-def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult[None]:
     run_id = context.run.run_id
     with warehouse.connect(run_id) as con:
         accounting = file_accounting(con)

@@ -5,6 +5,7 @@ found. The warehouse suites run here with Great Expectations, then the run's Dat
 """
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import polars as pl
 from dagster import (
@@ -25,11 +26,14 @@ from quality.results import run_results
 from quality.warehouse_suite import CHECKS, check_warehouse
 from sources.contract import load_contract
 
+if TYPE_CHECKING:
+    from dagster._core.definitions.metadata import RawMetadataValue
+
 PERSON_XREF = AssetKey("person_xref")
 
 
-def _metadata(summary: CheckSummary) -> dict:
-    metadata: dict = dict(summary.counts)
+def _metadata(summary: CheckSummary) -> "dict[str, RawMetadataValue]":
+    metadata: dict[str, RawMetadataValue] = dict(summary.counts)
     if summary.table:
         metadata["failed_rules"] = MetadataValue.md(summary.table)
     if summary.samples:

@@ -38,7 +38,7 @@ BRONZE_KEYS = [AssetKey(f"bronze_{source}") for source in RAW_FIELDS]
     deps=BRONZE_KEYS,
     description="records：所有来源的人员记录，统一为一个规范结构（标准化后的证件号、姓名、拼音、日期、电话、国家、院校及其原始值）。",
 )
-def records(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+def records(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult[None]:
     run_id = context.run.run_id
     with warehouse.stage(run_id, "records") as stage:
         store = warehouse.segments(stage.con, run_id)
@@ -76,7 +76,7 @@ def records(context: AssetExecutionContext, warehouse: WarehouseResource) -> Mat
     deps=[records],
     description="record_clusters 与 links：确定性证据分组、Splink 打分的记录对（含各比较项权重）和受约束的聚类。",
 )
-def record_clusters(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+def record_clusters(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult[None]:
     started = time.perf_counter()
     with warehouse.connect(context.run.run_id) as con:
         frame = query(con, f"SELECT {', '.join(LINK_COLUMNS)} FROM records ORDER BY record_uid")
@@ -131,7 +131,7 @@ def record_clusters(context: AssetExecutionContext, warehouse: WarehouseResource
     description="person_xref：每条当前人员记录所属的稳定主数据人员编号；person_id_history 记录编号事件；"
     "person_changes：本次需要重算服务层的人员（记录新增、变更、转入或转出）。",
 )
-def person_xref(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+def person_xref(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult[None]:
     run_id = context.run.run_id
     with warehouse.stage(run_id, "person_xref") as stage:
         previous, next_seq = previous_identity(stage.con, warehouse.published())

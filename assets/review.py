@@ -20,7 +20,7 @@ LIKELY_WRONG = 0.5
     description="review_queue：复核候选项（可能是同一人的两名人员、可能是两个人的一名人员），"
     "按当前结果出错的校准概率排序，附原因和证据；控制台和 returnees queue 读取。",
 )
-def review_queue(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+def review_queue(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult[None]:
     model = load_review_model()
     with warehouse.stage(context.run.run_id, "review_queue") as stage:
         candidates = review_candidates(*review_inputs(stage.con, MEMBER_COLUMNS), model)

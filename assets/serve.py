@@ -33,7 +33,7 @@ from warehouse.serve.returnee import build_returnee_evidence, build_returnee_sta
     deps=[person_xref],
     description="事实表（restricted 模式）：海外教育、就业、社保、档案、外汇留学、职称、成果、申报，以及用人单位表。",
 )
-def warehouse_facts(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+def warehouse_facts(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult[None]:
     with warehouse.stage(context.run.run_id, "warehouse_facts") as stage:
         counts = build_facts(stage.con)
     seconds = round(stage.seconds, 2)
@@ -47,7 +47,7 @@ def warehouse_facts(context: AssetExecutionContext, warehouse: WarehouseResource
     deps=[warehouse_facts],
     description="dim_person：每名人员一条黄金记录（按来源优先级与最近原则存活，注明来源与记录）；留学回国证据与身份。",
 )
-def dim_person(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+def dim_person(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult[None]:
     with warehouse.stage(context.run.run_id, "dim_person") as stage:
         evidence = build_returnee_evidence(stage.con)
         returnees = build_returnee_status(stage.con)
@@ -65,7 +65,7 @@ def dim_person(context: AssetExecutionContext, warehouse: WarehouseResource) -> 
     deps=[dim_person],
     description="person_conflicts：各来源不一致的人员属性（两个有效身份证号、出生日期或性别与身份证号不符、姓名变体等）。",
 )
-def person_conflicts(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+def person_conflicts(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult[None]:
     with warehouse.stage(context.run.run_id, "person_conflicts") as stage:
         rows = build_person_conflicts(stage.con)
         by_kind = dict(
@@ -84,7 +84,7 @@ def person_conflicts(context: AssetExecutionContext, warehouse: WarehouseResourc
     deps=[dim_person],
     description="person_profile：人员数字画像（学位、留学国家与院校层次、回国与来渝年限、职称、单位、参保、创业、成果、申报、完整度）。",
 )
-def person_profile(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+def person_profile(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult[None]:
     with warehouse.stage(context.run.run_id, "person_profile") as stage:
         rows = build_person_profile(stage.con)
         as_of = reference_date(stage.con)
@@ -99,7 +99,7 @@ def person_profile(context: AssetExecutionContext, warehouse: WarehouseResource)
     deps=[person_profile],
     description="policy_push：按政策库（warehouse/serve/policies/*.yaml）逐人判定符合/需补充材料/不符合，并给出中文理由。",
 )
-def policy_push(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+def policy_push(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult[None]:
     with warehouse.stage(context.run.run_id, "policy_push") as stage:
         rows = build_policy_push(stage.con)
         summary = stage.con.execute(
@@ -118,7 +118,7 @@ def policy_push(context: AssetExecutionContext, warehouse: WarehouseResource) ->
     description="给 restricted 模式的表和列加中文注释；分析库（数仓旁的 analyst.duckdb）：只有假名化人员表"
     "（出生年份、区县、性别）、无个人信息的维表和小单元格已抑制的统计表，每张表和每一列都有中文注释；与数仓同时发布。",
 )
-def analyst_file(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+def analyst_file(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult[None]:
     run_id = context.run.run_id
     with warehouse.stage(run_id, "analyst_file") as stage:
         comment_schema(stage.con, RESTRICTED)
@@ -163,7 +163,7 @@ def analyst_file_masked(context: AssetCheckExecutionContext, warehouse: Warehous
     deps=[analyst_file],
     description="分析库的 Parquet 导出与本次运行的 HTML 报告（先写入暂存目录，数仓发布后再移到数仓旁）。",
 )
-def analyst_exports(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+def analyst_exports(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult[None]:
     run_id = context.run.run_id
     with warehouse.stage(run_id, "analyst_exports") as stage:
         attach_analyst_file(stage.con, warehouse.building_analyst(run_id))
@@ -180,7 +180,7 @@ def analyst_exports(context: AssetExecutionContext, warehouse: WarehouseResource
     deps=[analyst_exports, AssetKey("published_warehouse")],
     description="数仓发布后，把本次的 Parquet 导出和报告移到数仓旁（parquet/、report.html、reports/）。",
 )
-def analyst_exports_published(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+def analyst_exports_published(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult[None]:
     paths = publish_exports(warehouse.published(), context.run.run_id)
     if paths:
         warehouse.report(f"[数仓] 报告与 Parquet 导出：{paths[-1]}，{paths[0]}")

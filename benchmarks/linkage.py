@@ -18,6 +18,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TypedDict
 
 from measure import child_process
 
@@ -25,7 +26,21 @@ ROOT = Path(__file__).resolve().parents[1]
 PLACEHOLDERS = ["", "无", "不详", "/", "-", "NULL", "null", "0"]
 
 
-def baseline(landing: Path, truth: Path) -> dict:
+class SizeFigures(TypedDict):
+    """What `bench` measured at one size; `baseline` holds `baseline`'s figures."""
+
+    persons: int
+    run_seconds: float
+    run_peak_gb: float
+    scores: str
+    groups: str
+    baseline: dict[str, float]
+    ge_seconds: float
+    ge_import_seconds: float
+    link_seconds: float
+
+
+def baseline(landing: Path, truth: Path) -> dict[str, float]:
     """Plain Splink over trimmed fields: the yardstick of issue 3 (runs in its own process)."""
     import duckdb
     import polars as pl
@@ -99,7 +114,7 @@ def baseline(landing: Path, truth: Path) -> dict:
     }
 
 
-def bench(persons: int, seed: int, work: Path) -> dict:
+def bench(persons: int, seed: int, work: Path) -> SizeFigures:
     """One size: generate, full run, score, baseline; returns the figures."""
     out = work / f"p{persons}_s{seed}"
     py = sys.executable

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import polars as pl
+
 from console.formatting import display
 from console.snapshot import Snapshot
 
@@ -76,11 +78,8 @@ def person_conflicts(snapshot: Snapshot, person_ids: list[str]) -> list[dict[str
     table = snapshot.locate("person_conflicts")
     if table is None or not person_ids:
         return []
-    return (
-        snapshot.con.sql(
-            f"SELECT * FROM {table} WHERE person_id IN ({_placeholders(person_ids)}) ORDER BY person_id, attribute",
-            params=person_ids,
-        )
-        .pl()
-        .to_dicts()
-    )
+    conflicts: pl.DataFrame = snapshot.con.sql(
+        f"SELECT * FROM {table} WHERE person_id IN ({_placeholders(person_ids)}) ORDER BY person_id, attribute",
+        params=person_ids,
+    ).pl()
+    return conflicts.to_dicts()

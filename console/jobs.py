@@ -119,8 +119,8 @@ def load_posting(snapshot: Snapshot, posting_id: str, role: str | None) -> Posti
     )
     if not sees_contact(role):
         for c in candidates:
-            c["mobile"] = mask_mobile(c.get("mobile"))  # type: ignore[arg-type]
-            c["email"] = mask_email(c.get("email"))  # type: ignore[arg-type]
+            c["mobile"] = mask_mobile(c.get("mobile"))
+            c["email"] = mask_email(c.get("email"))
     return PostingView(rows[0], candidates, duplicates)
 
 

@@ -54,7 +54,7 @@ def person_records(snapshot: Snapshot, person_ids: list[str]) -> pl.DataFrame:
     where, params = _in_list("p.person_id", person_ids)
     group = "rc.det_group" if snapshot.has("record_clusters") else "NULL::BIGINT"
     join = "LEFT JOIN record_clusters rc USING (record_uid)" if snapshot.has("record_clusters") else ""
-    return snapshot.con.sql(
+    records: pl.DataFrame = snapshot.con.sql(
         f"""
         SELECT p.person_id, {group} AS det_group, r.*
         FROM person_registry p JOIN records r USING (record_uid) {join}
@@ -63,6 +63,7 @@ def person_records(snapshot: Snapshot, person_ids: list[str]) -> pl.DataFrame:
         """,
         params=params,
     ).pl()
+    return records
 
 
 def load_person_view(snapshot: Snapshot, person_ids: list[str]) -> PersonView:
@@ -162,14 +163,11 @@ def _history(snapshot: Snapshot, person_ids: list[str]) -> list[dict[str, object
         return []
     where, params = _in_list("person_id", person_ids)
     related, _ = _in_list("related_person_id", person_ids)
-    return (
-        snapshot.con.sql(
-            f"SELECT * FROM person_id_history WHERE {where} OR {related} ORDER BY recorded_at, person_id",
-            params=params + person_ids,
-        )
-        .pl()
-        .to_dicts()
-    )
+    history: pl.DataFrame = snapshot.con.sql(
+        f"SELECT * FROM person_id_history WHERE {where} OR {related} ORDER BY recorded_at, person_id",
+        params=params + person_ids,
+    ).pl()
+    return history.to_dicts()
 
 
 def decisions_about(decisions: pl.DataFrame, record_uids: list[str], person_ids: list[str]) -> pl.DataFrame:

@@ -40,7 +40,7 @@ def login_page(request: Request, next: str | None = None, expired: int = 0) -> R
     if session is not None and session.username:
         return RedirectResponse(safe_next(next), status_code=303)
     fresh = session is None
-    if fresh:
+    if session is None:
         session = request.state.session = new_session()
     response = render(request, "login.html", next=safe_next(next), error=EXPIRED if expired else None)
     if fresh:

@@ -169,7 +169,7 @@ def open_sessions(
 ) -> pl.DataFrame:
     """Sessions still in force (not ended, not idle, not too old), newest first."""
     con.execute(SESSIONS_DDL)
-    return con.sql(
+    sessions: pl.DataFrame = con.sql(
         """
         SELECT session_key, username, started_at, last_seen_at, address FROM console_sessions
         WHERE ended_at IS NULL AND last_seen_at > $idle AND started_at > $oldest
@@ -182,3 +182,4 @@ def open_sessions(
             "username": username,
         },
     ).pl()
+    return sessions

@@ -84,8 +84,8 @@ class DecisionStore:
             if con is None or not table_exists(con, "steward_decisions"):
                 return pl.DataFrame(schema=DECISION_COLUMNS)
             select = decision_columns(con, list(DECISION_COLUMNS))
-            frame = con.sql(f"SELECT {select} FROM steward_decisions ORDER BY decision_id").pl()
-        return frame.cast(DECISION_COLUMNS)  # type: ignore[arg-type]
+            frame: pl.DataFrame = con.sql(f"SELECT {select} FROM steward_decisions ORDER BY decision_id").pl()
+        return frame.cast(DECISION_COLUMNS)
 
 
 def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:

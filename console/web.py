@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
@@ -72,7 +72,7 @@ class ConsoleContext:
 
 def console(request: Request) -> ConsoleContext:
     """The console context of the app serving this request."""
-    return request.app.state.console
+    return cast(ConsoleContext, request.app.state.console)
 
 
 def current_session(request: Request) -> Session:

@@ -43,7 +43,8 @@ def render(sql: str, dialect: str) -> str:
         return sql
     if dialect != "spark":
         raise ValueError(f"no SQL rendering for dialect {dialect!r}")
-    return sqlglot.parse_one(sql, read=MODEL_DIALECT).transform(_spark_node).sql(dialect="spark")
+    rendered: str = sqlglot.parse_one(sql, read=MODEL_DIALECT).transform(_spark_node).sql(dialect="spark")
+    return rendered
 
 
 def settings_for(settings: dict[str, Any], dialect: str) -> dict[str, Any]:

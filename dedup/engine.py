@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import duckdb
 import polars as pl
@@ -46,7 +46,7 @@ class SplinkBackend(Protocol):
     """An engine opened for Splink: its database API, and tables in and out of this process."""
 
     @property
-    def db_api(self) -> DatabaseAPI: ...
+    def db_api(self) -> DatabaseAPI[Any]: ...
 
     def register(self, frame: pl.DataFrame, name: str) -> SplinkDataFrame:
         """`frame` as a table Splink reads, named `name`."""
@@ -60,14 +60,17 @@ class SplinkBackend(Protocol):
 @dataclass(frozen=True)
 class _DuckDBBackend:
     con: duckdb.DuckDBPyConnection
-    db_api: DatabaseAPI
+    db_api: DatabaseAPI[duckdb.DuckDBPyRelation]
 
     def register(self, frame: pl.DataFrame, name: str) -> SplinkDataFrame:
         return self.db_api.register(frame.to_arrow(), table_name=name)
 
     def fetch(self, table: SplinkDataFrame, keep: Callable[[str], bool]) -> pl.DataFrame:
         columns = [r[0] for r in self.con.execute(f"DESCRIBE {table.physical_name}").fetchall()]
-        return self.con.sql(f"SELECT {', '.join(c for c in columns if keep(c))} FROM {table.physical_name}").pl()
+        frame: pl.DataFrame = self.con.sql(
+            f"SELECT {', '.join(c for c in columns if keep(c))} FROM {table.physical_name}"
+        ).pl()
+        return frame
 
 
 @contextmanager

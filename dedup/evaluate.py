@@ -37,7 +37,8 @@ def score(truth: pl.DataFrame, xref: pl.DataFrame) -> Scores:
     joined = truth.join(xref, on=["source", "record_key"], how="left").with_columns(
         pl.coalesce("person_id", pl.lit("missing:") + pl.col("source") + ":" + pl.col("record_key")).alias("pred")
     )
-    coverage = float(joined["person_id"].is_not_null().mean() or 0.0)
+    resolved_share = joined["person_id"].is_not_null().mean()  # None when there is no truth
+    coverage = resolved_share if isinstance(resolved_share, float) else 0.0
     cells = joined.group_by("pred", "true_person_id").agg(pl.len().alias("n"))
     pred_sizes = joined.group_by("pred").len("pred_n")
     true_sizes = joined.group_by("true_person_id").len("true_n")

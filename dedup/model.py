@@ -313,7 +313,8 @@ def train(
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob", "surname_pinyin"))
     if matches is not None and matches.height:
         labels = backend.register(matches.select("unique_id_l", "unique_id_r"), "steward_matches")
-        linker.training.estimate_m_from_pairwise_labels(labels)
+        # splink's estimate_m_from_pairwise_labels carries no annotations
+        linker.training.estimate_m_from_pairwise_labels(labels)  # type: ignore[no-untyped-call]
     model = _smoothed(linker.misc.save_model_to_json())
     model["model_version"] = MODEL_VERSION
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -434,4 +435,5 @@ def _ordered(pairs: pl.DataFrame) -> pl.DataFrame:
 
 def model_version(model: Path = MODEL_PATH) -> str:
     """The saved model's version string."""
-    return json.loads(model.read_text(encoding="utf-8")).get("model_version", "untrained")
+    version: str = json.loads(model.read_text(encoding="utf-8")).get("model_version", "untrained")
+    return version

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 if TYPE_CHECKING:
+    from pyspark.sql import DataFrame as SparkDataFrame
     from pyspark.sql import SparkSession
     from splink.internals.database_api import DatabaseAPI
     from splink.internals.splink_dataframe import SplinkDataFrame
@@ -55,7 +56,7 @@ def spark_session(master: str) -> SparkSession:
 @dataclass(frozen=True)
 class _SparkBackend:
     session: SparkSession
-    db_api: DatabaseAPI
+    db_api: DatabaseAPI[SparkDataFrame]
     scratch: str
 
     def register(self, frame: pl.DataFrame, name: str) -> SplinkDataFrame:
@@ -91,7 +92,9 @@ def spark_backend(master: str, checkpoint_dir: str) -> Iterator[_SparkBackend]:
     scratch = session.sparkContext.getCheckpointDir()
     assert scratch is not None
     try:
-        yield _SparkBackend(session, SparkAPI(spark_session=session, break_lineage_method="parquet"), scratch)
+        # splink's SparkAPI.__init__ carries no annotations
+        db_api = SparkAPI(spark_session=session, break_lineage_method="parquet")  # type: ignore[no-untyped-call]
+        yield _SparkBackend(session, db_api, scratch)
     finally:
         for table in session.catalog.listTables():
             if table.isTemporary:

@@ -35,7 +35,8 @@ class Stage:
     seconds: float = 0.0
 
 
-class WarehouseResource(ConfigurableResource):
+# A resource is its own value; subscripting the pydantic base at runtime would add a generated class.
+class WarehouseResource(ConfigurableResource):  # type: ignore[type-arg]
     """The landing area read and the DuckDB warehouse built by a run.
 
     A run builds into `<warehouse>.<run>.building` (and the analyst file into

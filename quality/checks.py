@@ -125,9 +125,9 @@ def summarise(results: pl.DataFrame, run_id: str, breaches: int = 0) -> CheckSum
         }
     if breaches:
         counts["gate_breaches"] = breaches
-    worst = failed["unexpected_percent"].drop_nulls()
-    if not worst.is_empty():
-        counts["max_unexpected_percent"] = round(float(worst.max()), 4)
+    worst = failed["unexpected_percent"].max()
+    if isinstance(worst, int | float):
+        counts["max_unexpected_percent"] = round(float(worst), 4)
     blocking = not errors.is_empty() or breaches > 0 or not hard.is_empty()
     if results.is_empty():
         description = "本次没有需要检查的数据。"

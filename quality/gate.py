@@ -110,7 +110,7 @@ def _reload(landing: Path, spec: SourceSpec, excluded: set[str]) -> SourceLoad:
         return load_source(Path(tmp), spec)
 
 
-def _batch_keys(ctx: _Context, batch: Batch, version: str, suite: str) -> dict:
+def _batch_keys(ctx: _Context, batch: Batch, version: str, suite: str) -> dict[str, object]:
     """The `BATCH_SCHEMA` columns of a row about one delivered file, validated in this run."""
     return {
         "run_id": ctx.run_id,
@@ -126,8 +126,8 @@ def _batch_keys(ctx: _Context, batch: Batch, version: str, suite: str) -> dict:
 
 
 def _result_rows(
-    ctx: _Context, batch: Batch, version: str, validation: SuiteValidation, samples: list[list[dict]]
-) -> list[dict]:
+    ctx: _Context, batch: Batch, version: str, validation: SuiteValidation, samples: list[list[dict[str, object]]]
+) -> list[dict[str, object]]:
     return [
         {
             **_batch_keys(ctx, batch, version, o.rule.suite),
@@ -146,7 +146,7 @@ def _result_rows(
     ]
 
 
-def _delivery_samples(frame: pl.DataFrame, outcome: Outcome) -> list[dict]:
+def _delivery_samples(frame: pl.DataFrame, outcome: Outcome) -> list[dict[str, object]]:
     failing = frame.filter(pl.col("file").is_in(outcome.failed_ids))
     return [
         {
@@ -170,7 +170,7 @@ def _previous_rows(ctx: _Context, batch: Batch) -> int | None:
 
 def _validate(
     ctx: _Context, file_spec: FileSpec, batch: Batch, bronze: pl.DataFrame, version: str
-) -> tuple[list, list]:
+) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     """Validate one file: the per-file delivery suite, then the row suites; result and validation rows."""
     table = table_name(ctx.spec, file_spec)
     name = f"{ctx.spec.name}__{batch.delivery_date}__{batch.file}"
@@ -325,7 +325,7 @@ def _check_deliveries(
         for batch in current:
             if (batch.delivery_date, batch.file) not in checked:
                 checked[(batch.delivery_date, batch.file)] = _check_batch(ctx, load, batch, previous)
-        newly = {}
+        newly: dict[str, str] = {}
         for batch in current:
             reason = _rejections(checked[(batch.delivery_date, batch.file)][0])
             if reason:

@@ -68,7 +68,7 @@ class SuiteValidation:
     result_json: str
 
 
-def _error(info: dict | None) -> str | None:
+def _error(info: dict[str, Any] | None) -> str | None:
     """The exception message GE recorded, if any (flat or keyed by metric)."""
     if not info:
         return None

@@ -25,7 +25,7 @@ import time
 import traceback
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -156,11 +156,11 @@ class RemoteGxSession:
         self, frame: pl.DataFrame, rules: list[Rule], suite: str, batch: str, id_column: str
     ) -> SuiteValidation:
         """`GxSession.validate`, in the worker."""
-        return self._timed("validate", frame, rules, suite, batch, id_column)
+        return cast(SuiteValidation, self._timed("validate", frame, rules, suite, batch, id_column))
 
     def build_data_docs(self, validations: list[tuple[str, str, str]], out_dir: Path, run_name: str) -> Path:
         """`GxSession.build_data_docs`, in the worker (a relative `out_dir` is taken from our directory)."""
-        return self._timed("docs", validations, out_dir.resolve(), run_name)
+        return cast(Path, self._timed("docs", validations, out_dir.resolve(), run_name))
 
     def close(self) -> None:
         """Drop the session's GE context in the worker.

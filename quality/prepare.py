@@ -10,6 +10,8 @@ Frames are kept narrow (only the columns the rules use) because they are convert
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
+from typing import TypedDict
 
 import polars as pl
 from stdnum import exceptions as stdnum_errors
@@ -112,7 +114,7 @@ def _uscc_issue(value: str) -> str:
 
 def _uscc_status(s: pl.Series) -> pl.Series:
     cleaned = null_placeholders(s).str.to_uppercase().str.replace_all(r"[\s\-]", "")
-    return _per_distinct(cleaned, _uscc_issue, pl.Utf8)
+    return _per_distinct(cleaned, _uscc_issue, pl.Utf8())
 
 
 def _derived(raw: pl.Series, column: Column, suffix: str, parsed: Callable[[], pl.DataFrame]) -> pl.Series:
@@ -161,15 +163,22 @@ def rows_frame(bronze: pl.DataFrame, file_spec: FileSpec, rules: list[Rule]) -> 
         field, _, suffix = name.partition("__")
         column = columns[field]
         suffix = f"__{suffix}" if suffix else ""
-        derived.append(_derived(bronze[field], column, suffix, lambda f=field: parsed(f)).alias(name))
+        derived.append(_derived(bronze[field], column, suffix, partial(parsed, field)).alias(name))
     return pl.DataFrame([bronze[ROW_ID], *derived])
 
 
-def delivery_frame(files: list[dict]) -> pl.DataFrame:
-    """One row per delivered file: missing headers, rows read, manifest rows, drop from the previous delivery.
+class DeliveredFile(TypedDict):
+    """What `delivery_frame` is told about one delivered file."""
 
-    Each item: file, missing_headers (list), rows_read, manifest_rows, previous_rows (or None).
-    """
+    file: str
+    missing_headers: list[str]
+    rows_read: int
+    manifest_rows: int | None
+    previous_rows: int | None
+
+
+def delivery_frame(files: list[DeliveredFile]) -> pl.DataFrame:
+    """One row per delivered file: missing headers, rows read, manifest rows, drop from the previous delivery."""
     frame = pl.DataFrame(
         [
             {
@@ -205,7 +214,7 @@ def mask(value: str | None) -> str | None:
     return value[:keep_head] + "*" * (len(value) - keep_head - keep_tail) + value[-keep_tail:]
 
 
-def row_samples(bronze: pl.DataFrame, line_nos: list[int], field: str | None, size: int) -> list[dict]:
+def row_samples(bronze: pl.DataFrame, line_nos: list[int], field: str | None, size: int) -> list[dict[str, object]]:
     """The failing rows' line, record key and delivered value (personal numbers masked)."""
     wanted = pl.DataFrame({ROW_ID: line_nos[:size]}, schema={ROW_ID: pl.Int64})
     rows = wanted.join(bronze, on=ROW_ID, how="left", maintain_order="left")

@@ -16,36 +16,42 @@ import polars as pl
 from warehouse.store.db import query, table_exists
 
 # What a result or validation row was computed on: run, scope, delivered file, rules, suite.
-BATCH_SCHEMA: dict[str, pl.DataType] = {
-    "run_id": pl.Utf8,
-    "validated_run_id": pl.Utf8,
-    "scope": pl.Utf8,  # delivery | warehouse
-    "source": pl.Utf8,
-    "delivery_date": pl.Utf8,
-    "file": pl.Utf8,
-    "file_sha256": pl.Utf8,
-    "rules_version": pl.Utf8,
-    "suite": pl.Utf8,
-}
-RESULT_SCHEMA: dict[str, pl.DataType] = {
-    **BATCH_SCHEMA,
-    "rule": pl.Utf8,
-    "title": pl.Utf8,
-    "severity": pl.Utf8,
-    "success": pl.Boolean,
-    "element_count": pl.Int64,
-    "unexpected_count": pl.Int64,
-    "unexpected_percent": pl.Float64,
-    "sample": pl.Utf8,  # JSON list of failing examples
-    "failed_line_nos": pl.List(pl.Int64),  # block_rows rules: every failing row
-    "error": pl.Utf8,
-}
-VALIDATION_SCHEMA: dict[str, pl.DataType] = {
-    **BATCH_SCHEMA,
-    "batch": pl.Utf8,
-    "result_json": pl.Utf8,
-}
-TIMING_SCHEMA: dict[str, pl.DataType] = {"run_id": pl.Utf8, "scope": pl.Utf8, "step": pl.Utf8, "seconds": pl.Float64}
+BATCH_SCHEMA = pl.Schema(
+    {
+        "run_id": pl.Utf8,
+        "validated_run_id": pl.Utf8,
+        "scope": pl.Utf8,  # delivery | warehouse
+        "source": pl.Utf8,
+        "delivery_date": pl.Utf8,
+        "file": pl.Utf8,
+        "file_sha256": pl.Utf8,
+        "rules_version": pl.Utf8,
+        "suite": pl.Utf8,
+    }
+)
+RESULT_SCHEMA = pl.Schema(
+    BATCH_SCHEMA
+    | {
+        "rule": pl.Utf8,
+        "title": pl.Utf8,
+        "severity": pl.Utf8,
+        "success": pl.Boolean,
+        "element_count": pl.Int64,
+        "unexpected_count": pl.Int64,
+        "unexpected_percent": pl.Float64,
+        "sample": pl.Utf8,  # JSON list of failing examples
+        "failed_line_nos": pl.List(pl.Int64),  # block_rows rules: every failing row
+        "error": pl.Utf8,
+    }
+)
+VALIDATION_SCHEMA = pl.Schema(
+    BATCH_SCHEMA
+    | {
+        "batch": pl.Utf8,
+        "result_json": pl.Utf8,
+    }
+)
+TIMING_SCHEMA = pl.Schema({"run_id": pl.Utf8, "scope": pl.Utf8, "step": pl.Utf8, "seconds": pl.Float64})
 
 _DDL = {
     "quality_results": "run_id VARCHAR, validated_run_id VARCHAR, scope VARCHAR, source VARCHAR, "
@@ -108,7 +114,7 @@ def previous_results(con: duckdb.DuckDBPyConnection, source: str) -> tuple[pl.Da
 
 def previous_file_rows(con: duckdb.DuckDBPyConnection, source: str) -> pl.DataFrame:
     """Rows read per file of the source's deliveries in the last published warehouse (`prev`)."""
-    schema = {"delivery_date": pl.Utf8, "file": pl.Utf8, "rows_read": pl.Int64}
+    schema = pl.Schema({"delivery_date": pl.Utf8, "file": pl.Utf8, "rows_read": pl.Int64})
     if not table_exists(con, "prev.main.file_counts"):
         return pl.DataFrame(schema=schema)
     frame = query(con, "SELECT delivery_date, file, rows_read FROM prev.main.file_counts WHERE source = ?", [source])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -137,7 +138,7 @@ def suite_frames(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
     return {"xref": xref, "persons": persons, "citizen_ids": citizen_ids, "files": files, "person_files": person_files}
 
 
-def _samples(frame: pl.DataFrame, id_column: str, ids: list, size: int) -> list[dict]:
+def _samples(frame: pl.DataFrame, id_column: str, ids: list[Any], size: int) -> list[dict[str, Any]]:
     picked = frame.filter(pl.col(id_column).is_in(ids[:size]))
     if id_column in SENSITIVE_FIELDS:
         picked = picked.with_columns(pl.col(id_column).map_elements(mask, return_dtype=pl.Utf8))

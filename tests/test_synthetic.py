@@ -11,6 +11,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import opencc
 import polars as pl
 import pytest
@@ -18,6 +19,7 @@ import yaml
 from stdnum.cn import ric
 
 from returnees.synthetic import GenerationSummary, generate_landing
+from returnees.synthetic.draws import where
 from returnees.synthetic.population import build_population
 
 CONTRACT = Path(__file__).parents[1] / "sources" / "sources.yaml"  # the project's copy of the contract
@@ -343,3 +345,9 @@ def test_job_postings_have_every_quirk_and_a_truth(quirky, contract):
     assert same and all([by_id[a][i] for i in opening] == [by_id[b][i] for i in opening] for a, b in same)
     truth_max_age = dict(truth.select("posting_id", "max_age").rows())
     assert all(truth_max_age[r[0]] is None for r in today if r[columns["年龄上限"]].endswith("周岁"))
+
+
+def test_where_gives_a_full_series_when_the_mask_never_holds():
+    out = where(np.zeros(3, dtype=bool), "x", "")
+    assert isinstance(out, pl.Series)
+    assert out.to_list() == ["", "", ""]

@@ -85,7 +85,7 @@ def _audit(args: argparse.Namespace) -> int:
     return 1
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `audit` to the CLI."""
     audit = sub.add_parser("audit", help="打印控制台访问日志（谁在何时查看、搜索、导出了什么）并校验哈希链")
     audit.add_argument("--warehouse", required=True)

@@ -20,7 +20,7 @@ def _users(args: argparse.Namespace) -> int:
     return int(getattr(commands, f"users_{args.users_command}")(args))
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `console` and `users` to the CLI."""
     con = sub.add_parser("console", help="启动数据管理员控制台（网页，需环境变量 RETURNEES_CONSOLE_SECRET）")
     con.add_argument("--warehouse", required=True)

@@ -80,7 +80,7 @@ def _yearly_stats(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `export` and its subcommands to the CLI."""
     export = sub.add_parser("export", help="从已发布的数仓导出推送消息、留创计划汇总表和年度统计")
     kinds = export.add_subparsers(dest="export", required=True)

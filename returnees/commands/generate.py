@@ -17,7 +17,7 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `generate` to the CLI."""
     gen = sub.add_parser("generate", help="按数据契约生成模拟落地区、truth.csv 和 job_truth.csv")
     gen.add_argument("--persons", type=int, required=True)

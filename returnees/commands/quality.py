@@ -18,7 +18,7 @@ def _quality(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `quality` to the CLI."""
     qa = sub.add_parser("quality", help="显示最近一次运行的质量检查结果和按来源、原因汇总的隔离区")
     qa.add_argument("--warehouse", required=True)

@@ -71,7 +71,7 @@ def _queue(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `queue` to the CLI."""
     q = sub.add_parser("queue", help="按出错概率顺序打印复核队列（预算内的项；--all 连同预算外）")
     q.add_argument("--warehouse", required=True)

@@ -27,7 +27,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `run` to the CLI."""
     run = sub.add_parser("run", help="无界面运行与夜间调度相同的 Dagster 作业")
     run.add_argument("--landing", required=True)

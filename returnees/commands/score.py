@@ -30,7 +30,7 @@ def _score(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `score` to the CLI."""
     sc = sub.add_parser("score", help="对照 truth.csv 评估 person_xref")
     sc.add_argument("--truth", required=True)

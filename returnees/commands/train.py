@@ -33,7 +33,7 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `train` to the CLI."""
     tr = sub.add_parser("train", help="在落地区数据上训练 Splink 模型并保存为 JSON（可从数据管理员的决定中学习）")
     tr.add_argument("--landing", required=True)

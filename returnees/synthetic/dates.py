@@ -120,7 +120,8 @@ def excel_serial(dates: np.ndarray) -> np.ndarray:
     return (dates.astype("datetime64[D]") - EXCEL_EPOCH).astype(np.int64)
 
 
-def random_days(rng: np.random.Generator, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+def random_days(rng: np.random.Generator, start: np.ndarray, end: np.ndarray | np.datetime64) -> np.ndarray:
     """A uniformly drawn day in ``[start, end]`` per row (``end`` clipped to ``start``)."""
     span = np.maximum((end - start).astype(np.int64), 0) + 1
-    return start + (rng.random(start.size) * span).astype(np.int64).astype("timedelta64[D]")
+    days: np.ndarray = start + (rng.random(start.size) * span).astype(np.int64).astype("timedelta64[D]")
+    return days

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
+
+if TYPE_CHECKING:
+    from polars.expr.whenthen import ChainedThen, Then
 
 Option = pl.Series | str | None
 
@@ -25,7 +29,7 @@ def unique_integers(rng: np.random.Generator, n: int, low: int, high: int) -> np
     return out[:n]
 
 
-def categorical(rng: np.random.Generator, n: int, weights: Sequence[float]) -> np.ndarray:
+def categorical(rng: np.random.Generator, n: int, weights: Sequence[float] | np.ndarray) -> np.ndarray:
     """``n`` category indexes drawn with the given (unnormalised) weights."""
     p = np.asarray(weights, dtype=float)
     return rng.choice(p.size, size=n, p=p / p.sum())
@@ -45,15 +49,15 @@ def _lit(option: Option) -> pl.Expr:
 def choose(index: np.ndarray, options: Sequence[Option]) -> pl.Series:
     """Per row, ``options[index[row]]``; options are Series of that length or scalars."""
     idx = pl.Series(index)
-    expr = pl.when(pl.lit(idx) == 0).then(_lit(options[0]))
+    expr: Then | ChainedThen = pl.when(pl.lit(idx) == 0).then(_lit(options[0]))
     for k, option in enumerate(options[1:], start=1):
         expr = expr.when(pl.lit(idx) == k).then(_lit(option))
     return pl.select(expr.otherwise(None).alias("v")).to_series()
 
 
-def where(mask: np.ndarray, then: Option, otherwise: pl.Series) -> pl.Series:
-    """``then`` where ``mask`` holds, else ``otherwise``."""
-    if not mask.any():
+def where(mask: np.ndarray, then: Option, otherwise: Option) -> pl.Series:
+    """``then`` where ``mask`` holds, else ``otherwise``: a Series as long as ``mask`` even when it never holds."""
+    if not mask.any() and isinstance(otherwise, pl.Series):
         return otherwise
     expr = pl.when(pl.lit(pl.Series(mask))).then(_lit(then)).otherwise(pl.lit(otherwise))
     return pl.select(expr.alias("v")).to_series()

@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 
 from returnees.synthetic.landing import generate_landing
-from returnees.synthetic.writers import Delivery, OutFile, write_delivery
+from returnees.synthetic.writers import Delivery, Format, OutFile, write_delivery
 from sources.contract import FileSpec, load_contract
 from sources.deliveries import Delivery as Found
 from sources.deliveries import discover
@@ -36,7 +36,7 @@ UPDATES: dict[str, dict[str, pl.Expr]] = {
     "archives": {"档案状态": pl.lit("已转出")},
     "pi_hr": {"人员状态": pl.lit("调出")},
 }
-FORMATS = {"csv": "csv", "jsonl": "jsonl", "xlsx": "xlsx"}
+FORMATS: dict[str, Format] = {"csv": "csv", "jsonl": "jsonl", "xlsx": "xlsx"}
 
 
 @dataclass(frozen=True)

@@ -164,7 +164,8 @@ def id_digits(address: np.ndarray, birth: np.ndarray, sequence: np.ndarray) -> n
 def check_characters(raw: np.ndarray) -> np.ndarray:
     """Check characters (ASCII codes) for the 17-digit bodies in ``raw`` (n x 17 ASCII)."""
     total = ((raw[:, :17].astype(np.int64) - 48) * ID_WEIGHTS).sum(axis=1)
-    return ID_CHECK[total % 11]
+    checks: np.ndarray = ID_CHECK[total % 11]
+    return checks
 
 
 def to_strings(ascii_rows: np.ndarray) -> pl.Series:

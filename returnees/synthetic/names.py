@@ -261,7 +261,8 @@ def _pinyin(text: str) -> list[str]:
 
 def _zipf(n: int, exponent: float) -> np.ndarray:
     weights = 1.0 / np.arange(1, n + 1) ** exponent
-    return weights / weights.sum()
+    shares: np.ndarray = weights / weights.sum()
+    return shares
 
 
 def draw_surnames(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -314,7 +315,8 @@ def _given_indices(
 
 def _rare_weights() -> np.ndarray:
     weights = np.r_[np.full(len(RARE_GBK), 2.0), np.full(len(RARE_NON_GBK), 1.0)]
-    return weights / weights.sum()
+    shares: np.ndarray = weights / weights.sum()
+    return shares
 
 
 def _minority_names(

@@ -56,14 +56,15 @@ def _months(dates: np.ndarray) -> np.ndarray:
 def _birth_dates(rng: np.random.Generator, n: int) -> np.ndarray:
     year = np.clip(1960 + np.floor(43 * rng.beta(2.6, 1.8, n)), 1960, 2002).astype(np.int64)
     start = (year - 1970).astype("datetime64[Y]").astype("datetime64[D]")
-    return start + rng.integers(0, 365, n).astype("timedelta64[D]")
+    births: np.ndarray = start + rng.integers(0, 365, n).astype("timedelta64[D]")
+    return births
 
 
 def _sequences(rng: np.random.Generator, male: np.ndarray) -> np.ndarray:
     return 2 * rng.integers(0, 490, male.size) + np.where(male, 1, 2)
 
 
-def _twins(rng: np.random.Generator, eligible: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
+def _twins(rng: np.random.Generator, eligible: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     pairs = round(n * 0.005)
     chosen = rng.choice(np.flatnonzero(eligible), size=2 * pairs, replace=False)
     return chosen[:pairs], chosen[pairs:]

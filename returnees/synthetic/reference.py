@@ -76,7 +76,7 @@ class Institution:
 def institutions() -> tuple[Institution, ...]:
     """The shared institution reference, read (never written) from the dedup package."""
     path = resources.files("dedup.standardise").joinpath("data/institutions.csv")
-    with path.open(encoding="utf-8", newline="") as handle:
+    with resources.as_file(path) as file, file.open(encoding="utf-8", newline="") as handle:
         return tuple(
             Institution(
                 r["institution_id"],

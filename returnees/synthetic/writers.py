@@ -108,7 +108,8 @@ def write_xlsx(out: OutFile, path: Path) -> None:
         for c, value in enumerate(row):
             if not value:
                 continue
-            kind = TEXT if kinds[c] is None else kinds[c][r - 1]
+            column_kinds = kinds[c]
+            kind = TEXT if column_kinds is None else column_kinds[r - 1]
             if kind == TEXT:
                 sheet.write_string(r, c, value)
             elif kind == NUMBER:

@@ -121,4 +121,4 @@ def build_job_candidates(con: duckdb.DuckDBPyConnection) -> int:
         )
     finally:
         con.unregister("_qualifications")
-    return con.execute(f"SELECT count(*) FROM {RESTRICTED}.job_candidate").fetchall()[0][0]
+    return int(con.execute(f"SELECT count(*) FROM {RESTRICTED}.job_candidate").fetchall()[0][0])

@@ -107,4 +107,4 @@ def conflicts_sql() -> str:
 def build_person_conflicts(con: duckdb.DuckDBPyConnection) -> int:
     """Write `restricted.person_conflicts` (needs `dim_person` and `returnee_evidence`); return its rows."""
     con.execute(f"CREATE OR REPLACE TABLE {RESTRICTED}.person_conflicts AS {conflicts_sql()}")
-    return scalar(con, f"SELECT count(*) FROM {RESTRICTED}.person_conflicts")
+    return int(scalar(con, f"SELECT count(*) FROM {RESTRICTED}.person_conflicts"))

@@ -457,7 +457,9 @@ def apply_comments(con: duckdb.DuckDBPyConnection, schema: str, name: str, catal
     if missing:
         raise KeyError(f"{schema}.{name} 的列没有说明：{', '.join(missing)}")
     for column in columns:
-        con.execute(f'COMMENT ON COLUMN {qualified}."{column}" IS {_quote(column_doc(name, column))}')
+        doc = column_doc(name, column)
+        assert doc is not None  # every column was found documented above
+        con.execute(f'COMMENT ON COLUMN {qualified}."{column}" IS {_quote(doc)}')
 
 
 def comment_schema(con: duckdb.DuckDBPyConnection, schema: str) -> None:

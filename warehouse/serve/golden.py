@@ -153,4 +153,4 @@ def build_dim_person(con: duckdb.DuckDBPyConnection) -> int:
     """Write `restricted.dim_person` (needs `fact_employment` and `returnee_status`); return persons."""
     _stage(con)
     con.execute(f"CREATE OR REPLACE TABLE {RESTRICTED}.dim_person AS {golden_sql()}")
-    return scalar(con, f"SELECT count(*) FROM {RESTRICTED}.dim_person")
+    return int(scalar(con, f"SELECT count(*) FROM {RESTRICTED}.dim_person"))

@@ -102,7 +102,8 @@ def summary_sql() -> str:
 def summary_rows(con: duckdb.DuckDBPyConnection, year: int, district: str | None = None) -> pl.DataFrame:
     """The rows of the summary table (columns `COLUMNS`) for the applications of `year`."""
     params = {"year": year, "district": district, "as_of": form_date(con, year)}
-    return con.sql(summary_sql(), params=params).pl().select(COLUMNS)
+    rows: pl.DataFrame = con.sql(summary_sql(), params=params).pl()
+    return rows.select(COLUMNS)
 
 
 def write_summary_xlsx(rows: pl.DataFrame, path: Path, year: int, district: str | None = None) -> Path:

@@ -373,7 +373,7 @@ def build_job_match(con: duckdb.DuckDBPyConnection) -> int:
         con.unregister("_countries")
         for table in TEMPORARY:
             con.execute(f"DROP TABLE IF EXISTS {table}")
-    return con.execute(f"SELECT count(*) FROM {TABLE}").fetchall()[0][0]
+    return int(con.execute(f"SELECT count(*) FROM {TABLE}").fetchall()[0][0])
 
 
 @dataclass(frozen=True)

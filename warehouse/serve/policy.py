@@ -227,7 +227,7 @@ def build_policy_push(con: duckdb.DuckDBPyConnection, policies: list[Policy] | N
     write_table(con, f"{RESTRICTED}.dim_policy", measures)
     write_table(con, f"{RESTRICTED}.dim_policy_condition", conditions)
     con.execute(f"CREATE OR REPLACE TABLE {RESTRICTED}.policy_push AS {push_sql(policies, types)}")
-    return scalar(con, f"SELECT count(*) FROM {RESTRICTED}.policy_push")
+    return int(scalar(con, f"SELECT count(*) FROM {RESTRICTED}.policy_push"))
 
 
 def policy_status(con: duckdb.DuckDBPyConnection, policy_id: str, person_ids: list[str] | None = None) -> pl.DataFrame:

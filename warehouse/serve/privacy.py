@@ -34,8 +34,9 @@ from quality.results import RESULT_SCHEMA, TIMING_SCHEMA, VALIDATION_SCHEMA, rep
 from sources.contract import load_contract
 from warehouse.serve.analyst import CATALOG
 
-NON_TEXT = ("BOOLEAN", "INTEGER", "BIGINT", "HUGEINT", "DOUBLE", "FLOAT", "DATE", "TIMESTAMP", "DECIMAL")
-NON_TEXT += ("SMALLINT", "TINYINT", "UINTEGER", "UBIGINT", "USMALLINT", "UTINYINT", "TIME", "INTERVAL", "UUID")
+NON_TEXT: tuple[str, ...] = ("BOOLEAN", "INTEGER", "BIGINT", "HUGEINT", "DOUBLE", "FLOAT", "DATE", "TIMESTAMP")
+NON_TEXT += ("DECIMAL", "SMALLINT", "TINYINT", "UINTEGER", "UBIGINT", "USMALLINT", "UTINYINT", "TIME", "INTERVAL")
+NON_TEXT += ("UUID",)
 ORGANISATION_HEADERS = ("统一社会信用代码", "组织机构代码", "单位编号")
 
 # Runs of letters and digits, with single spaces or dashes inside (a number typed in groups).

@@ -282,4 +282,4 @@ def build_person_profile(con: duckdb.DuckDBPyConnection) -> int:
         con.execute(f"CREATE OR REPLACE TABLE {RESTRICTED}.person_profile AS {profile_sql(reference_date(con))}")
     finally:
         con.unregister("_countries")
-    return scalar(con, f"SELECT count(*) FROM {RESTRICTED}.person_profile")
+    return int(scalar(con, f"SELECT count(*) FROM {RESTRICTED}.person_profile"))

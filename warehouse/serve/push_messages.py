@@ -109,7 +109,8 @@ def push_messages(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:
     """The messages of the events `run_id` found (empty when it found none)."""
     if not table_exists(con, EVENTS):
         raise LookupError("数仓中没有政策推送事件表（policy_push_events），请用当前版本重新运行一次")
-    return con.sql(messages_sql(), params={"run_id": run_id}).pl()
+    messages: pl.DataFrame = con.sql(messages_sql(), params={"run_id": run_id}).pl()
+    return messages
 
 
 def write_push_messages(messages: pl.DataFrame, out: Path) -> tuple[Path, Path]:

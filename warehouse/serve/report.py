@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 from jinja2 import Environment
@@ -177,7 +178,7 @@ th { background: #f3f5f8; } td.n { text-align: right; } .note { color: #666; fon
 """
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:
     return con.execute(sql).fetchall()
 
 
@@ -185,7 +186,7 @@ def _signed(value: float | None, digits: int = 0) -> str:
     return "—" if value is None else f"{value:+,.{digits}f}"
 
 
-def yearly_section(con: duckdb.DuckDBPyConnection, limit: int = 12) -> dict | None:
+def yearly_section(con: duckdb.DuckDBPyConnection, limit: int = 12) -> dict[str, Any] | None:
     """The latest survey year's statistics against the year before (from `stats_yearly`)."""
     a = f"{CATALOG}.main"
     year = _rows(con, f"SELECT max(survey_year) FROM {a}.stats_yearly")[0][0]
@@ -200,7 +201,7 @@ def yearly_section(con: duckdb.DuckDBPyConnection, limit: int = 12) -> dict | No
         ORDER BY dimension, returnees DESC NULLS LAST, category
         """,
     )
-    dimensions: dict[str, dict] = {}
+    dimensions: dict[str, dict[str, Any]] = {}
     for dimension, label, category, n, previous, change, pct in rows:
         entry = dimensions.setdefault(dimension, {"label": label, "rows": []})
         if len(entry["rows"]) < limit:

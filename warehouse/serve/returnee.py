@@ -96,7 +96,7 @@ def build_returnee_evidence(con: duckdb.DuckDBPyConnection) -> int:
     finally:
         con.unregister("_kinds")
         con.unregister("_denials")
-    return scalar(con, f"SELECT count(*) FROM {RESTRICTED}.returnee_evidence")
+    return int(scalar(con, f"SELECT count(*) FROM {RESTRICTED}.returnee_evidence"))
 
 
 def build_returnee_status(con: duckdb.DuckDBPyConnection) -> int:
@@ -131,4 +131,4 @@ def build_returnee_status(con: duckdb.DuckDBPyConnection) -> int:
         FROM status ORDER BY person_id
         """
     )
-    return scalar(con, f"SELECT count(*) FROM {RESTRICTED}.returnee_status WHERE is_returnee")
+    return int(scalar(con, f"SELECT count(*) FROM {RESTRICTED}.returnee_status WHERE is_returnee"))

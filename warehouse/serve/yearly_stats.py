@@ -15,6 +15,7 @@ shown counts only. The statistics are the analyst file's `stats_yearly` and `sta
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -168,7 +169,7 @@ def write_yearly_stats_xlsx(cells: pl.DataFrame, totals: pl.DataFrame, path: Pat
             notes.write(line_no, 0, line)
         years = set(totals["survey_year"])
 
-        def change(record: dict) -> list[object]:
+        def change(record: dict[str, Any]) -> list[object]:
             """Last year's count (`<5` only when there was a last year), the change and the percentage."""
             had_last_year = record["survey_year"] - 1 in years
             previous = _shown(record["previous_returnees"]) if had_last_year else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TypedDict
 
 import duckdb
 
@@ -20,6 +21,29 @@ CREATE TABLE IF NOT EXISTS run_log (
 """
 
 
+class RunLogRow(TypedDict):
+    """One `run_log` row, as `append_run_log` inserts it (`finished_at` is set by DuckDB)."""
+
+    run_id: str
+    mode: str
+    deliveries_consumed: list[str]
+    rows_read: int
+    records_added: int
+    records_changed: int
+    records_withdrawn: int
+    records_total: int
+    persons_total: int
+    persons_created: int
+    persons_merged: int
+    persons_split: int
+    persons_retired: int
+    id_churn: int
+    model_version: str
+    stage_seconds: str  # JSON object: stage -> seconds
+    duckdb_memory_limit: str
+    duckdb_threads: int
+
+
 def record_stage(con: duckdb.DuckDBPyConnection, run_id: str, stage: str, seconds: float, **counts: int) -> None:
     """Note a stage's duration and counts for this run's log row."""
     con.execute(STAGES_DDL)
@@ -32,7 +56,7 @@ def _stage_count(con: duckdb.DuckDBPyConnection, run_id: str, stage: str, key: s
     return int(value) if value is not None else 0
 
 
-def append_run_log(con: duckdb.DuckDBPyConnection, run_id: str, mode: str, model_version: str) -> dict[str, object]:
+def append_run_log(con: duckdb.DuckDBPyConnection, run_id: str, mode: str, model_version: str) -> RunLogRow:
     """Add this run's row to `run_log` (carrying over the previous runs' rows); return it."""
     con.execute(STAGES_DDL)
     con.execute(RUN_LOG_DDL)
@@ -51,7 +75,7 @@ def append_run_log(con: duckdb.DuckDBPyConnection, run_id: str, mode: str, model
         ).fetchall()
     )
     stages = query(con, "SELECT stage, seconds FROM run_stages WHERE run_id = ? ORDER BY rowid", [run_id])
-    row: dict[str, object] = {
+    row: RunLogRow = {
         "run_id": run_id,
         "mode": mode,
         "deliveries_consumed": consumed,

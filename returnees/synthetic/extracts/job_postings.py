@@ -88,7 +88,8 @@ def _internship(pop: Population, day: np.datetime64) -> np.ndarray:
     recent = frame["returned"].to_numpy() > day - np.timedelta64(700, "D")
     graduated = frame["degree"].to_numpy() != "无"
     jobless = frame["kind"].to_numpy() == emp.NONE
-    return recent & graduated & jobless & (pop.frame["survey_years"].to_numpy() & 2 > 0)
+    admitted: np.ndarray = recent & graduated & jobless & (pop.frame["survey_years"].to_numpy() & 2 > 0)
+    return admitted
 
 
 def _requirement(rng: np.random.Generator, level: np.ndarray, options: int, weights: list[float]) -> np.ndarray:
@@ -102,7 +103,8 @@ def _requirement(rng: np.random.Generator, level: np.ndarray, options: int, weig
 
 def _ages(birth: np.ndarray, on: np.ndarray) -> np.ndarray:
     b, d = Ymd.of(birth), Ymd.of(on)
-    return d.year - b.year - ((d.month < b.month) | ((d.month == b.month) & (d.day < b.day)))
+    ages: np.ndarray = d.year - b.year - ((d.month < b.month) | ((d.month == b.month) & (d.day < b.day)))
+    return ages
 
 
 def _majors(rng: np.random.Generator, major: np.ndarray) -> pl.Series:
