@@ -31,7 +31,9 @@ SCHEMA = "bronze"
 KEY = ["record_key"]
 POSITION = ["delivery_date", "file", "line_no"]  # where a row sits in this run's current deliveries
 BOOKKEEPING = ("quarantine", "deliveries", "file_counts")
-FILE_COUNTS = {"source": pl.Utf8, "delivery_date": pl.Utf8, "file": pl.Utf8, "rows_read": pl.Int64}
+FILE_COUNTS = pl.Schema({"source": pl.Utf8, "delivery_date": pl.Utf8, "file": pl.Utf8, "rows_read": pl.Int64})
+POSITION_SCHEMA = pl.Schema({"delivery_date": pl.Utf8, "file": pl.Utf8, "line_no": pl.Int64})
+UNCHANGED_SCHEMA = pl.Schema({**POSITION_SCHEMA, **{f"first_{name}": dtype for name, dtype in POSITION_SCHEMA.items()}})
 
 
 @dataclass(frozen=True)
@@ -66,10 +68,8 @@ def bronze_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
 def unchanged_rows(store: SegmentStore, table: str, frame: pl.DataFrame, fields: list[str]) -> Unchanged:
     """Rows of `frame` whose record key and every field equal a row of the build's current bronze
     table (carried over from the last published warehouse); empty when there is none."""
-    empty = {c: pl.Utf8 for c in POSITION} | {"line_no": pl.Int64}
-    schema = empty | {f"first_{c}": t for c, t in empty.items()}
     if frame.is_empty() or not store.exists(bronze_table(table)):
-        return Unchanged(pl.DataFrame(schema=schema))
+        return Unchanged(pl.DataFrame(schema=UNCHANGED_SCHEMA))
     con = store.con
     same = " AND ".join(f'n."{f}" IS NOT DISTINCT FROM o."{f}"' for f in fields)
     con.register("_bronze_read", frame.select(*KEY, *POSITION, *fields).to_arrow())
@@ -84,7 +84,7 @@ def unchanged_rows(store: SegmentStore, table: str, frame: pl.DataFrame, fields:
         )
     finally:
         con.unregister("_bronze_read")
-    return Unchanged(rows.cast(schema))
+    return Unchanged(rows.cast(UNCHANGED_SCHEMA))
 
 
 def with_first_lineage(frame: pl.DataFrame, unchanged: Unchanged) -> pl.DataFrame:
