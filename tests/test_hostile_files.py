@@ -14,16 +14,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 import xlsxwriter
 from landing_helpers import deliver
 
 from quality.accounting import file_accounting
 from sources.contract import FileSpec, load_contract
-from sources.ingest import QUARANTINE_COLUMNS, load_source
+from sources.ingest import load_source
 from sources.readers import FileRead, StructuralError, read_file
-from warehouse.store.db import write_table
+from warehouse.store.bronze import write_source
 from warehouse.store.schema import ensure_run_tables
+from warehouse.store.segments import SegmentStore
 
 CONTRACT = load_contract()
 ARCHIVES = CONTRACT["archives"].person_file
@@ -308,13 +310,13 @@ def test_hostile_delivery_lands_in_duckdb_and_every_row_is_accounted(tmp_path: P
     assert [o.status for o in load.outcomes] == ["current"]
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
         ensure_run_tables(con)
-        for table, frame in load.bronze.items():
-            write_table(con, f"bronze.{table}", frame)
-        con.register("_q", load.quarantine.select(list(QUARANTINE_COLUMNS)).to_arrow())
-        con.execute("INSERT INTO quarantine SELECT *, 'test' FROM _q")
-        con.register("_f", load.file_counts.to_arrow())
-        con.execute("INSERT INTO file_counts SELECT * FROM _f")
+        store = SegmentStore(con, tmp_path / "w.duckdb.segments", "test")
+        outcomes = pl.DataFrame([o.__dict__ for o in load.outcomes])
+        write_source(store, CONTRACT["archives"], load, {}, outcomes, "test", full=True)
         accounting = file_accounting(con)
         names = [r[0] for r in con.execute("SELECT name FROM bronze.archives ORDER BY line_no").fetchall()]
-    assert accounting.select("rows_read", "rows_kept", "rows_quarantined", "unaccounted").rows() == [(7, 3, 4, 0)]
+    assert accounting.select("file", "rows_read", "rows_kept", "rows_quarantined", "unaccounted").rows() == [
+        ("archives.csv", 7, 3, 4, 0),
+        ("bronze", 3, 3, 0, 0),  # rows kept from the source's files = rows its bronze tables hold
+    ]
     assert names == ["张\x00三", "x" * 100_000, "🀄️ \u202e"]
