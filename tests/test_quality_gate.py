@@ -72,7 +72,7 @@ def _publish(path: Path, gated: GatedSource, run_id: str) -> None:
     with duckdb.connect(str(path)) as con:
         ensure_run_tables(con)
         con.register("_f", gated.load.file_counts.to_arrow())
-        con.execute("INSERT INTO file_counts SELECT * FROM _f")
+        con.execute("INSERT INTO file_counts BY NAME SELECT * FROM _f")
         outcomes = pl.DataFrame([o.__dict__ for o in gated.load.outcomes])
         con.register("_d", outcomes.to_arrow())
         con.execute("INSERT INTO deliveries SELECT *, ? FROM _d", [run_id])
@@ -207,7 +207,7 @@ def test_warehouse_suites_catch_a_broken_build(tmp_path: Path) -> None:
             CREATE TABLE bronze.archives AS SELECT * FROM (VALUES
                 ('archives', 'd', 'a.csv', 2, 'A1'), ('archives', 'd', 'a.csv', 3, 'A2'),
                 ('archives', 'd', 'a.csv', 4, 'A3')) t(source, delivery_date, file, line_no, record_key);
-            INSERT INTO file_counts VALUES ('archives', 'd', 'a.csv', 5);
+            INSERT INTO file_counts VALUES ('archives', 'd', 'a.csv', 5, 3);
             INSERT INTO quarantine VALUES ('archives', 'd', 'a.csv', 4, 'A3|…', '质量规则 enum:sex：…', 'r');
             CREATE TABLE records AS SELECT 'archives:' || record_key AS record_uid, source, record_key,
                 delivery_date, file, line_no, '110101199003074258' AS id_number FROM bronze.archives;
