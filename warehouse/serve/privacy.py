@@ -201,7 +201,7 @@ def scan_unmasked(
 # fixed shape (social-insurance person numbers) are left out: an organisation's number of the same
 # digits would stop the run for nothing.
 KNOWN_IDENTIFIERS_SQL = """
-CREATE OR REPLACE TEMP VIEW _known_identifiers AS
+CREATE OR REPLACE TEMP TABLE _known_identifiers AS
 SELECT DISTINCT kind, value FROM (
     SELECT '身份证号' AS kind, id_number AS value FROM records
     UNION ALL SELECT '护照号', passport_no FROM records
@@ -215,8 +215,11 @@ RULE_TITLE = "分析库中没有未脱敏的个人信息"
 
 def scan_analyst_file(con: duckdb.DuckDBPyConnection) -> list[Finding]:
     """Scan the analyst file attached to the run's connection, with the warehouse's own identifiers."""
-    con.execute(KNOWN_IDENTIFIERS_SQL)
-    return scan_unmasked(con, CATALOG, known="_known_identifiers")
+    con.execute(KNOWN_IDENTIFIERS_SQL)  # a table: every text column of the analyst file is matched against it
+    try:
+        return scan_unmasked(con, CATALOG, known="_known_identifiers")
+    finally:
+        con.execute("DROP TABLE IF EXISTS _known_identifiers")
 
 
 def record_findings(con: duckdb.DuckDBPyConnection, run_id: str, findings: list[Finding]) -> None:

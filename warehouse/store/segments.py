@@ -297,10 +297,13 @@ def _current_sql(segments: Sequence[Segment], key: Sequence[str]) -> str:
     )
     if not deletes:
         return f"SELECT * EXCLUDE (_segment) FROM ({rows})"
+    # A row is current unless a later segment deletes its key: join each key's last deleting
+    # segment (an equality join, not a correlated subquery per row).
     match = " AND ".join(f'd."{c}" IS NOT DISTINCT FROM r."{c}"' for c in key)
     return (
-        f"SELECT * EXCLUDE (_segment) FROM ({rows}) r WHERE NOT EXISTS "
-        f"(SELECT 1 FROM ({deletes}) d WHERE {match} AND d._segment > r._segment)"
+        f"SELECT r.* EXCLUDE (_segment) FROM ({rows}) r LEFT JOIN "
+        f"(SELECT {_keys(key)}, max(_segment) AS _deleted_in FROM ({deletes}) GROUP BY ALL) d ON {match} "
+        "WHERE d._deleted_in IS NULL OR d._deleted_in <= r._segment"
     )
 
 
