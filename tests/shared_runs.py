@@ -1,7 +1,7 @@
 """The runs several test modules share: how each is built (`conftest.py` builds each once per session).
 
 `published`: one generated landing area and the warehouse its first `returnees run` published.
-`two_nights`: a copy of it, the next night's deliveries (new, changed and withdrawn records of
+`two_nights`: a copy of it, the next night's deliveries (a few new, changed and withdrawn records of
 social insurance and FX accounts) and the incremental run over them.
 """
 
@@ -78,6 +78,6 @@ def build_two_nights(published: Path, folder: Path) -> None:
     `second.log` the second run's progress lines."""
     shutil.copytree(published, folder)
     shutil.copy(folder / "warehouse.duckdb", folder / "first.duckdb")
-    next_night(folder, delivery_date=NEXT_NIGHT, new_share=0.05, changed_share=0.05, withdrawn_share=0.02, seed=3)
+    next_night(folder, delivery_date=NEXT_NIGHT, withdrawn_share=0.01, seed=4)
     second = run(folder / "landing", folder / "warehouse.duckdb")
     (folder / "second.log").write_text(second.stderr, encoding="utf-8")
