@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from e2e.published import published_warehouse
+from shared_runs import PublishedRun
 
 from console.app import create_app
 from console.store import DecisionStore, active
@@ -33,9 +33,9 @@ VIEWER = ("bob", "viewer-pass-1")
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def published(published_run: PublishedRun) -> Path:
     """A warehouse published by a real run over a small generated landing area (never written)."""
-    return published_warehouse(tmp_path_factory)[1]
+    return published_run.warehouse
 
 
 @pytest.fixture

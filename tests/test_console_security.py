@@ -18,8 +18,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from e2e.published import published_warehouse
 from fastapi import FastAPI
+from shared_runs import PublishedRun
 
 from console.app import create_app
 from console.security import SecurityPolicy
@@ -62,8 +62,8 @@ class Clock:
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return published_warehouse(tmp_path_factory)[1]
+def published(published_run: PublishedRun) -> Path:
+    return published_run.warehouse
 
 
 @pytest.fixture

@@ -10,13 +10,11 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-import pytest
+from shared_runs import PublishedRun
 
 from dedup.evaluate import score
 from quality.accounting import file_accounting
 from warehouse.store.db import scalar
-
-PERSONS = 1500
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -30,43 +28,24 @@ def _xref(warehouse: Path) -> pl.DataFrame:
         return con.sql("SELECT * FROM person_xref ORDER BY source, record_key").pl()
 
 
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("demo")
-    result = _cli("generate", "--persons", str(PERSONS), "--seed", "11", "--out", str(out))
-    assert result.returncode == 0, result.stderr
-    return out
-
-
-@pytest.fixture(scope="module")
-def first_run(generated: Path) -> tuple[Path, subprocess.CompletedProcess[str]]:
-    warehouse = generated / "warehouse.duckdb"
-    result = _cli("run", "--landing", str(generated / "landing"), "--warehouse", str(warehouse))
-    return warehouse, result
-
-
-def test_run_succeeds_and_reports_stages(first_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
-    _, result = first_run
-    assert result.returncode == 0, result.stderr
+def test_run_succeeds_and_reports_stages(published_run: PublishedRun) -> None:
     for stage in ("[采集]", "[标准化]", "[关联]", "[编号]", "[发布]"):
-        assert stage in result.stderr
-    assert "人员数" in result.stdout
+        assert stage in published_run.stderr
+    assert "人员数" in published_run.stdout
 
 
-def test_score_reads_the_published_warehouse(generated: Path, first_run: tuple[Path, object]) -> None:
-    warehouse, _ = first_run
-    result = _cli("score", "--truth", str(generated / "truth.csv"), "--warehouse", str(warehouse))
+def test_score_reads_the_published_warehouse(published_run: PublishedRun) -> None:
+    result = _cli("score", "--truth", str(published_run.truth), "--warehouse", str(published_run.warehouse))
     assert result.returncode == 0, result.stderr
     assert "成对指标" in result.stdout and "B-cubed" in result.stdout and "主要错误类别" in result.stdout
 
 
-def test_every_record_resolved_or_quarantined(generated: Path, first_run: tuple[Path, object]) -> None:
-    warehouse, _ = first_run
-    truth = pl.read_csv(generated / "truth.csv", infer_schema=False)
-    xref = _xref(warehouse)
+def test_every_record_resolved_or_quarantined(published_run: PublishedRun) -> None:
+    truth = pl.read_csv(published_run.truth, infer_schema=False)
+    xref = _xref(published_run.warehouse)
     assert xref.select("source", "record_key").is_duplicated().sum() == 0
     assert xref["person_id"].null_count() == 0
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with duckdb.connect(str(published_run.warehouse), read_only=True) as con:
         accounting = file_accounting(con)
         records = scalar(con, "SELECT count(*) FROM records")
     assert accounting.height >= 9  # every file of the seven sources
@@ -77,26 +56,27 @@ def test_every_record_resolved_or_quarantined(generated: Path, first_run: tuple[
     assert missing.height <= 0.02 * truth.height
 
 
-def test_accuracy_floor(generated: Path, first_run: tuple[Path, object]) -> None:
-    warehouse, _ = first_run
-    truth = pl.read_csv(generated / "truth.csv", infer_schema=False)
-    scores = score(truth, _xref(warehouse))
+def test_accuracy_floor(published_run: PublishedRun) -> None:
+    truth = pl.read_csv(published_run.truth, infer_schema=False)
+    scores = score(truth, _xref(published_run.warehouse))
     assert scores.pair_precision >= 0.97
     assert scores.pair_recall >= 0.9
     assert scores.bcubed_f1 >= 0.97
 
 
-def test_rerun_gives_identical_xref(generated: Path, first_run: tuple[Path, object]) -> None:
-    warehouse, _ = first_run
+def test_rerun_gives_identical_xref(published_run: PublishedRun, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(published_run.out, out)
+    warehouse = out / published_run.warehouse.name
     before = _xref(warehouse)
-    result = _cli("run", "--landing", str(generated / "landing"), "--warehouse", str(warehouse))
+    result = _cli("run", "--landing", str(out / "landing"), "--warehouse", str(warehouse))
     assert result.returncode == 0, result.stderr
     assert _xref(warehouse).equals(before)
 
 
-def test_mismatched_manifest_rejected_whole(generated: Path, tmp_path: Path) -> None:
+def test_mismatched_manifest_rejected_whole(published_run: PublishedRun, tmp_path: Path) -> None:
     landing = tmp_path / "landing"
-    shutil.copytree(generated / "landing", landing)
+    shutil.copytree(published_run.landing, landing)
     source_dir = landing / "archives"
     current = sorted(p for p in source_dir.iterdir())[-1]
     newer = source_dir / "2099-01-01"
@@ -122,8 +102,8 @@ def test_missing_landing_fails_with_one_line(tmp_path: Path) -> None:
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_relative_paths_work_as_in_the_quick_start(generated: Path, tmp_path: Path) -> None:
-    shutil.copytree(generated / "landing", tmp_path / "landing")
+def test_relative_paths_work_as_in_the_quick_start(published_run: PublishedRun, tmp_path: Path) -> None:
+    shutil.copytree(published_run.landing, tmp_path / "landing")
     result = subprocess.run(
         [sys.executable, "-m", "returnees.cli", "run", "--landing", "landing", "--warehouse", "out/w.duckdb"],
         capture_output=True,

@@ -14,8 +14,6 @@ import polars as pl
 import pytest
 
 from dedup.evaluate import score
-from returnees.synthetic import generate_landing
-from returnees.synthetic.evolve import next_night
 from sources.contract import load_contract
 
 
@@ -47,17 +45,9 @@ def _table(warehouse: Path, sql: str) -> pl.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def nights(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    out = tmp_path_factory.mktemp("nights")
-    generate_landing(800, 21, out)
-    warehouse = out / "w.duckdb"
-    _run(out / "landing", warehouse)
-    first = out / "first.duckdb"
-    shutil.copy(warehouse, first)
-    next_night(out, delivery_date="2026-11-22", withdrawn_share=0.01, seed=4)
-    log = _run(out / "landing", warehouse)
-    (out / "second.log").write_text(log, encoding="utf-8")
-    return {"out": out, "first": first, "second": warehouse}
+def nights(two_nights: dict[str, Path]) -> dict[str, Path]:
+    """The session's two nights (conftest.py), never written: a test that runs again copies first."""
+    return two_nights
 
 
 def test_existing_persons_keep_their_ids(nights: dict[str, Path]) -> None:

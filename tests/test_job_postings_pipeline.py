@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from e2e.published import PERSONS, SEED, cli, published_warehouse
+from shared_runs import PERSONS, SEED, PublishedRun, run
 
 from returnees.synthetic.job_score import score_job_match
 from returnees.synthetic.population import build_population
@@ -21,8 +21,8 @@ from warehouse.serve.disclosure import MIN_CELL
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    return published_warehouse(tmp_path_factory)
+def published(published_run: PublishedRun) -> tuple[Path, Path]:
+    return published_run.landing, published_run.warehouse
 
 
 def _frame(warehouse: Path, sql: str) -> pl.DataFrame:
@@ -91,7 +91,7 @@ def test_a_landing_area_without_postings_still_runs(published: tuple[Path, Path]
     copy = tmp_path / "landing"
     shutil.copytree(landing, copy, ignore=shutil.ignore_patterns("job_postings"))
     warehouse = tmp_path / "warehouse.duckdb"
-    cli("run", "--landing", str(copy), "--warehouse", str(warehouse))
+    run(copy, warehouse)
     assert _frame(warehouse, "SELECT count(*) AS n FROM job_match")["n"][0] == 0
     assert _frame(analyst_path(warehouse), "SELECT count(*) AS n FROM stats_postings_by_category")["n"][0] == 0
     assert _frame(warehouse, "SELECT count(*) AS n FROM person_xref")["n"][0] > 0

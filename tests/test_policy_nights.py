@@ -15,13 +15,10 @@ import polars as pl
 import pytest
 
 from returnees.runner import run_nightly
-from returnees.synthetic import generate_landing
-from returnees.synthetic.evolve import next_night
 from warehouse.serve.analyst import analyst_path
 from warehouse.serve.liuchuang_summary import COLUMNS, NOTES
 from warehouse.serve.policy_library import load_documents, normalise_text
 
-PERSONS = 600
 TOLD = ("eligible", "needs_evidence")
 
 
@@ -43,15 +40,12 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def nights(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Night 1, night 2 (new social-insurance and FX deliveries) and a `--full` rerun of night 2."""
-    out = tmp_path_factory.mktemp("push")
-    generate_landing(PERSONS, 11, out)
-    warehouse = out / "w.duckdb"
-    run_nightly(out / "landing", warehouse)
-    shutil.copy(warehouse, out / "first.duckdb")
-    next_night(out, delivery_date="2026-11-22", new_share=0.05, changed_share=0.05, withdrawn_share=0.02, seed=3)
-    run_nightly(out / "landing", warehouse)
+def nights(two_nights: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Night 1 and night 2 (new social-insurance and FX deliveries) of the session's two nights, and a
+    `--full` rerun of night 2, in a private copy (exports are audited beside the warehouse they read)."""
+    out = tmp_path_factory.mktemp("push") / "nights"
+    shutil.copytree(two_nights["out"], out)
+    warehouse = out / "warehouse.duckdb"
     shutil.copy(warehouse, out / "second.duckdb")
     run_nightly(out / "landing", warehouse, full=True)
     return {"out": out, "first": out / "first.duckdb", "second": out / "second.duckdb", "rerun": warehouse}
@@ -187,7 +181,7 @@ def test_the_district_filter_keeps_only_that_district(nights: dict[str, Path]) -
         second,
         "SELECT a.year, coalesce(p.employer_district, p.district) AS d, count(*) AS n "
         "FROM restricted.fact_application a JOIN restricted.dim_person p USING (person_id) "
-        "WHERE a.is_liuchuang GROUP BY ALL HAVING d IS NOT NULL ORDER BY n DESC, d LIMIT 1",
+        "WHERE a.is_liuchuang GROUP BY a.year, d HAVING d IS NOT NULL ORDER BY n DESC, d LIMIT 1",
     )
     year, district, count = busiest.row(0)
     path = nights["out"] / "district.xlsx"

@@ -15,6 +15,7 @@ import numpy as np
 import opencc
 import polars as pl
 import pytest
+import shared_runs
 import yaml
 from stdnum.cn import ric
 
@@ -38,11 +39,10 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[GenerationSumma
 
 
 @pytest.fixture(scope="module")
-def quirky(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A larger set, so that quirks rarer than one in a few hundred records show up."""
-    out = tmp_path_factory.mktemp("quirky")
-    generate_landing(1000, 6, out)
-    return out
+def quirky(published_run: shared_runs.PublishedRun) -> Path:
+    """A larger set (the session's shared one, never written), so that quirks rarer than one in a
+    few hundred records show up."""
+    return published_run.out
 
 
 def _file_spec(contract: dict, source: str, name: str) -> tuple[dict, list[dict]]:
@@ -322,7 +322,7 @@ def test_job_postings_have_every_quirk_and_a_truth(quirky, contract):
     truth = pl.read_csv(out / "job_truth.csv", infer_schema=False)
     assert set(truth["status"]) == {"open", "expired", "withdrawn", "duplicate"}
     assert truth.filter(pl.col("status") == "open")["written_for"].null_count() >= 1  # demand nobody meets
-    people = set(build_population(5, 1000, (2025, 2026)).frame["person_id"])
+    people = set(build_population(shared_runs.SEED, shared_runs.PERSONS, (2025, 2026)).frame["person_id"])
     assert set(truth["written_for"].drop_nulls()) <= people
     folders = sorted((out / "landing/job_postings").iterdir())
     assert [f.name for f in folders] == ["2026-11-20", "2026-11-21"]

@@ -5,13 +5,14 @@ Parquet export and report, and the privacy scan stopping a run that would leak."
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
+from shared_runs import PERSONS, PublishedRun
 
 from returnees.runner import RunFailed, run_nightly
-from returnees.synthetic import generate_landing
 from warehouse.serve import analyst
 from warehouse.serve.analyst import (
     COMPUTED_STATISTICS,
@@ -24,7 +25,6 @@ from warehouse.serve.analyst import (
 from warehouse.serve.disclosure import MIN_CELL
 from warehouse.serve.schema_doc import render_schema_doc
 
-PERSONS = 500
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "schema.md"
 ID_RE = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
 MOBILE_RE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
@@ -39,12 +39,9 @@ def _valid_id(text: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("serve")
-    generate_landing(PERSONS, 5, out)
-    warehouse = out / "warehouse.duckdb"
-    run_nightly(out / "landing", warehouse)
-    return warehouse
+def published(published_run: PublishedRun) -> Path:
+    """The shared published warehouse (never written)."""
+    return published_run.warehouse
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +139,7 @@ def test_every_shown_statistic_is_at_least_five(analyst_con: duckdb.DuckDBPyConn
                 f"SELECT count(*) FROM {name} WHERE {count} IS NULL AND {derived} IS NOT NULL"
             ).fetchall()[0][0]
             assert leaks == 0, (name, derived)
-    assert suppressed > 0  # 500 persons over 40 countries: there were small cells to hide
+    assert suppressed > 0  # a thousand persons over 40 countries: there were small cells to hide
 
 
 def test_statistics_agree_with_the_restricted_tables(con, analyst_con) -> None:
@@ -208,9 +205,11 @@ def test_platform_facts_are_joined_through_the_platform_record(con: duckdb.DuckD
 
 
 def test_a_leak_stops_the_run_names_both_places_and_publishes_nothing(
-    published: Path, monkeypatch: pytest.MonkeyPatch
+    published_run: PublishedRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An ID inside a reason text and a raw mobile in a 'masked' column: the scan blocks the run."""
+    shutil.copytree(published_run.out, tmp_path / "out")
+    published = tmp_path / "out" / published_run.warehouse.name
     before = {p: p.read_bytes() for p in (published, analyst_path(published))}
     leaky = TABLES["person"].replace(
         "returnee_status_label\n",
@@ -218,9 +217,8 @@ def test_a_leak_stops_the_run_names_both_places_and_publishes_nothing(
         " mobile AS mobile_masked\n",
     )
     monkeypatch.setitem(analyst.TABLES, "person", leaky)
-    landing = published.parent / "landing"
     with pytest.raises(RunFailed) as failure:
-        run_nightly(landing, published, full=True)
+        run_nightly(published.parent / "landing", published, full=True)
     reason = str(failure.value)
     assert "analyst_file_masked" in reason and "person.reasons 身份证号" in reason
     assert "person.mobile_masked 手机号" in reason

@@ -1,1 +1,1 @@
-"""Browser tests (headless Chromium) and the generated warehouse the console tests share."""
+"""Browser tests: headless Chromium against the console served over a shared published run."""

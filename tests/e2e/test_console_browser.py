@@ -13,12 +13,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from shared_runs import PublishedRun, cli
 
 from console.app import create_app
 from console.store import DecisionStore
 from console.users import add_user
 from e2e.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, serve
-from e2e.published import cli, published_warehouse
 
 SECRET = "e2e-secret-" + "y" * 24
 STEWARD = ("steward", "copper-moth-lantern")
@@ -27,13 +27,12 @@ pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
-def landing_and_warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def landing_and_warehouse(tmp_path_factory: pytest.TempPathFactory, published_run: PublishedRun) -> tuple[Path, Path]:
     """The shared landing area and a private copy of its first warehouse, with a steward."""
-    landing, published = published_warehouse(tmp_path_factory)
     warehouse = tmp_path_factory.mktemp("browser") / "warehouse.duckdb"
-    shutil.copy(published, warehouse)
+    shutil.copy(published_run.warehouse, warehouse)
     add_user(DecisionStore(warehouse), STEWARD[0], STEWARD[1], "steward")
-    return landing, warehouse
+    return published_run.landing, warehouse
 
 
 @pytest.fixture(scope="module")

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 
 import duckdb
 import pytest
+from shared_runs import PublishedRun
 
 from console.app import create_app
 from console.security import SecurityPolicy
 from console.store import DecisionStore
 from console.users import add_user
 from e2e.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, serve
-from e2e.published import published_warehouse
 
 SECRET = "e2e-security-" + "w" * 24
 STEWARD = ("steward", "copper-moth-lantern")
@@ -32,10 +32,10 @@ pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def warehouse(tmp_path_factory: pytest.TempPathFactory, published_run: PublishedRun) -> Path:
     """A private copy of the first published warehouse with a steward, a viewer and an administrator."""
     copy = tmp_path_factory.mktemp("security-browser") / "warehouse.duckdb"
-    shutil.copy(published_warehouse(tmp_path_factory)[1], copy)
+    shutil.copy(published_run.warehouse, copy)
     for (name, password), role in ((STEWARD, "steward"), (VIEWER, "viewer"), (ADMIN, "admin")):
         add_user(DecisionStore(copy), name, password, role)
     return copy

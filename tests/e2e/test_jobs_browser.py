@@ -10,12 +10,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from shared_runs import PublishedRun
 
 from console.app import create_app
 from console.store import DecisionStore
 from console.users import add_user
 from e2e.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, serve
-from e2e.published import published_warehouse
 
 SECRET = "e2e-jobs-secret-" + "z" * 24
 VIEWER = ("reader", "Jialing-River-2031!")
@@ -24,10 +24,10 @@ pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def warehouse(tmp_path_factory: pytest.TempPathFactory, published_run: PublishedRun) -> Path:
     """A private copy of the shared published warehouse, with a viewer."""
     copy = tmp_path_factory.mktemp("jobs_browser") / "warehouse.duckdb"
-    shutil.copy(published_warehouse(tmp_path_factory)[1], copy)
+    shutil.copy(published_run.warehouse, copy)
     add_user(DecisionStore(copy), VIEWER[0], VIEWER[1], "viewer")
     return copy
 

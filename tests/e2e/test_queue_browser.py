@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from shared_runs import ROOT
 
-from e2e.published import ROOT
 from e2e.test_console_browser import CHROMIUM, CHROMIUM_ARGS, STEWARD, console_url, landing_and_warehouse
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian 的 chromium 未安装（/usr/bin/chromium 不存在）")
