@@ -7,6 +7,7 @@ import subprocess
 import threading
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
@@ -35,8 +36,19 @@ def tree_rss(root: int) -> int:
     return total
 
 
-def child_process(args: list[str]) -> tuple[float, float, str]:
-    """Run a child process; return (wall seconds, peak GB of its process tree sampled every 0.1 s, stdout)."""
+@dataclass(frozen=True)
+class Measured:
+    """A finished child process: wall seconds, peak GB of its process tree, output, exit code."""
+
+    wall: float
+    peak_gb: float
+    stdout: str
+    stderr: str
+    returncode: int
+
+
+def measured_process(args: list[str]) -> Measured:
+    """Run a child process, sampling the resident memory of its process tree every 0.1 s."""
     started = time.perf_counter()
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = 0
@@ -52,6 +64,12 @@ def child_process(args: list[str]) -> tuple[float, float, str]:
     stdout, stderr = process.communicate()
     wall = time.perf_counter() - started
     sampler.join()
-    if process.returncode != 0:
-        raise SystemExit(f"{' '.join(args[:4])} failed:\n{stderr[-3000:]}")
-    return wall, peak / 1024**3, stdout
+    return Measured(wall, peak / 1024**3, stdout, stderr, process.returncode)
+
+
+def child_process(args: list[str]) -> tuple[float, float, str]:
+    """Run a child process; return (wall seconds, peak GB of its process tree sampled every 0.1 s, stdout)."""
+    done = measured_process(args)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args[:4])} failed:\n{done.stderr[-3000:]}")
+    return done.wall, done.peak_gb, done.stdout

@@ -23,7 +23,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from measure import child_process
+from measure import child_process, measured_process
 
 ROOT = Path(__file__).resolve().parents[1]
 NEXT_NIGHT = "2026-11-22"
@@ -43,6 +43,7 @@ class Night:
     stages: dict[str, float]
     pair: str
     bcubed: str
+    failure: str = ""  # why the run did not publish (empty when it did)
 
 
 def _machine() -> str:
@@ -58,13 +59,28 @@ def _machine() -> str:
     return f"{len(os.sched_getaffinity(0))} 核（{cpu}），内存 {memory:.0f} GiB，Python {platform.python_version()}"
 
 
+def _failed(warehouse: Path, mode: str, wall: float, peak: float, returncode: int, stderr: str) -> Night:
+    """A night that did not publish: how far it got, from its build file's stage log."""
+    import duckdb
+
+    builds = sorted(warehouse.parent.glob(f"{warehouse.name}.*.building"), key=lambda p: p.stat().st_mtime)
+    stages: dict[str, float] = {}
+    if builds:
+        with duckdb.connect(str(builds[-1]), read_only=True) as con:
+            stages = {s: float(x) for s, x in con.execute("SELECT stage, seconds FROM run_stages").fetchall()}
+    progress = [line for line in stderr.splitlines() if line.startswith("[")]
+    cause = "被系统终止（内存不足，OOM）" if returncode in (-9, 137) else f"退出码 {returncode}"
+    reached = progress[-1].split("]")[0].strip("[") if progress else "启动"
+    return Night(mode, wall, peak, 0, 0, 0, 0, stages, "—", "—", f"{cause}，最后完成的阶段：{reached}")
+
+
 def _night(landing: Path, warehouse: Path, truth: Path, mode: str) -> Night:
     import duckdb
 
     py = sys.executable
-    wall, peak, _ = child_process(
-        [py, "-m", "returnees.cli", "run", "--landing", str(landing), "--warehouse", str(warehouse)]
-    )
+    run = measured_process([py, "-m", "returnees.cli", "run", "--landing", str(landing), "--warehouse", str(warehouse)])
+    if run.returncode != 0:
+        return _failed(warehouse, mode, run.wall, run.peak_gb, run.returncode, run.stderr)
     _, _, scores = child_process(
         [py, "-m", "returnees.cli", "score", "--truth", str(truth), "--warehouse", str(warehouse), "--top", "0"]
     )
@@ -74,11 +90,12 @@ def _night(landing: Path, warehouse: Path, truth: Path, mode: str) -> Night:
             "SELECT rows_read, records_total, persons_total, id_churn, stage_seconds FROM run_log"
             " ORDER BY finished_at DESC LIMIT 1"
         ).fetchall()[0]
-    return Night(mode, wall, peak, row[0], row[1], row[2], row[3], json.loads(row[4]), lines[0], lines[1])
+    return Night(mode, run.wall, run.peak_gb, row[0], row[1], row[2], row[3], json.loads(row[4]), lines[0], lines[1])
 
 
-def measure(persons: int, seed: int, work: Path, new_share: float) -> tuple[Night, Night]:
-    """Generate (or reuse) the landing area, run a full night, evolve it, run the incremental night."""
+def measure(persons: int, seed: int, work: Path, new_share: float) -> tuple[Night, Night | None]:
+    """Generate (or reuse) the landing area, run a full night, evolve it, run the incremental night
+    (not when the full night failed)."""
     from returnees.synthetic import generate_landing
     from returnees.synthetic.evolve import next_night
 
@@ -91,6 +108,8 @@ def measure(persons: int, seed: int, work: Path, new_share: float) -> tuple[Nigh
     shutil.copytree(base, night)  # the next night writes into its copy; the base stays reusable
     warehouse = night / "warehouse.duckdb"
     full = _night(night / "landing", warehouse, night / "truth.csv", "full")
+    if full.failure:
+        return full, None
     next_night(night, delivery_date=NEXT_NIGHT, new_share=new_share, changed_share=0.01, seed=seed)
     incremental = _night(night / "landing", warehouse, night / "truth.csv", "incremental")
     return full, incremental
@@ -105,7 +124,7 @@ def _stage_table(nights: list[tuple[int, Night]]) -> list[str]:
     return lines
 
 
-def report(results: dict[int, tuple[Night, Night]], command: str) -> str:
+def report(results: dict[int, tuple[Night, Night | None]], command: str) -> str:
     """RESULTS.md: the summary per size and the seconds per stage."""
     lines = [
         "# 规模基准（benchmarks/scale.py）",
@@ -119,16 +138,29 @@ def report(results: dict[int, tuple[Night, Night]], command: str) -> str:
         "| 成对 P / R / F1 | B-cubed |",
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
+    failures = []
     for persons, (full, incremental) in results.items():
         for night in (full, incremental):
+            if night is None:
+                lines.append(f"| {persons:,} | incremental | — | — | — | — | — | — | — | 未运行：全量夜失败 | — |")
+                continue
+            if night.failure:
+                failures.append(f"- {persons:,} {night.mode}：{night.failure}（{night.wall:.0f} 秒后）")
+                lines.append(
+                    f"| {persons:,} | {night.mode} | — | — | 失败（{night.wall:.0f} 秒） | — | "
+                    f"{night.peak_gb:.1f} GB | — | — | 未发布 | — |"
+                )
+                continue
             ratio = f"{night.wall / full.wall:.2f}" if night is incremental else "—"
             lines.append(
                 f"| {persons:,} | {night.mode} | {night.rows_read:,} | {night.records_total:,} | {night.wall:.0f} 秒 | "
                 f"{night.rows_read / night.wall:,.0f} | {night.peak_gb:.1f} GB | {ratio} | {night.churn} | "
                 f"{night.pair.split(maxsplit=1)[1]} | {night.bcubed.split(maxsplit=1)[1]} |"
             )
-    lines += ["", "## 各阶段用时（秒，来自 run_log.stage_seconds）", ""]
-    lines += _stage_table([(p, n) for p, pair in results.items() for n in pair])
+    if failures:
+        lines += ["", "未发布的运行：", "", *failures]
+    lines += ["", "## 各阶段用时（秒，来自 run_log.stage_seconds；失败的运行取自其构建文件）", ""]
+    lines += _stage_table([(p, n) for p, pair in results.items() for n in pair if n is not None])
     return "\n".join(lines) + "\n"
 
 
@@ -144,9 +176,11 @@ def main() -> None:
     results = {}
     for persons in args.persons:
         results[persons] = measure(persons, args.seed, Path(args.work), args.new_share)
-        for night in results[persons]:
+        for night in filter(None, results[persons]):
             print(
-                f"{persons:>9,} {night.mode:<12} {night.wall:7.1f} s  {night.peak_gb:5.1f} GB  {night.pair}", flush=True
+                f"{persons:>9,} {night.mode:<12} {night.wall:7.1f} s  {night.peak_gb:5.1f} GB  "
+                f"{night.failure or night.pair}",
+                flush=True,
             )
     command = "python benchmarks/scale.py " + " ".join(sys.argv[1:])
     Path(args.results).write_text(report(results, command.strip()), encoding="utf-8")
