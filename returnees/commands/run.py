@@ -16,6 +16,7 @@ def _run(args: argparse.Namespace) -> int:
             Path(args.warehouse),
             memory_limit=args.memory_limit,
             threads=args.threads,
+            temp_directory=Path(args.temp_directory) if args.temp_directory else None,
             full=args.full,
             engine=args.engine,
             spark_master=args.spark_master,
@@ -37,6 +38,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     run.add_argument(
         "--threads", type=int, help="DuckDB 线程数（默认取 RETURNEES_DUCKDB_THREADS，否则为本机可用 CPU 数）"
+    )
+    run.add_argument(
+        "--temp-directory",
+        help="DuckDB 溢出到磁盘的目录（默认取 RETURNEES_DUCKDB_TEMP，否则为数仓旁的 .duckdb_tmp/）",
     )
     run.add_argument(
         "--engine",
