@@ -7,7 +7,6 @@ from pipelines.resources import WarehouseResource
 from warehouse.serve.candidates import build_job_candidates
 from warehouse.serve.matching import build_job_match, match_summary
 from warehouse.serve.postings import build_job_posting
-from warehouse.store.run_log import record_stage
 
 
 @asset(
@@ -37,15 +36,8 @@ def job_match(context: AssetExecutionContext, warehouse: WarehouseResource) -> M
         candidates = build_job_candidates(stage.con)
         rows = build_job_match(stage.con)
         summary = match_summary(stage.con)
-    with warehouse.connect(context.run.run_id) as con:  # the stage's seconds, with the night's counts
-        record_stage(
-            con,
-            context.run.run_id,
-            "job_match",
-            stage.seconds,
-            open_postings=summary.open_postings,
-            postings_with_candidates=summary.with_candidates,
-            matches=rows,
+        stage.counts.update(
+            open_postings=summary.open_postings, postings_with_candidates=summary.with_candidates, matches=rows
         )
     seconds = round(stage.seconds, 2)
     warehouse.report(

@@ -1,6 +1,5 @@
 """Assets that turn bronze rows into canonical records, links and stable person ids."""
 
-import time
 from dataclasses import asdict
 
 import polars as pl
@@ -15,7 +14,6 @@ from warehouse.store.db import query, scalar, write_table
 from warehouse.store.decisions import active_decisions
 from warehouse.store.identity_state import previous_identity, write_identity
 from warehouse.store.previous import attach_previous, previous_scores
-from warehouse.store.run_log import record_stage
 
 # One row per link that joined two records, whatever produced it, with the reason.
 LINK_EVIDENCE_VIEW = """
@@ -77,8 +75,8 @@ def records(context: AssetExecutionContext, warehouse: WarehouseResource) -> Mat
     description="record_clusters 与 links：确定性证据分组、Splink 打分的记录对（含各比较项权重）和受约束的聚类。",
 )
 def record_clusters(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult[None]:
-    started = time.perf_counter()
-    with warehouse.connect(context.run.run_id) as con:
+    with warehouse.stage(context.run.run_id, "link") as stage:
+        con = stage.con
         frame = query(con, f"SELECT {', '.join(LINK_COLUMNS)} FROM records ORDER BY record_uid")
         reuse = not warehouse.full_refresh and attach_previous(con, warehouse.published())
         previous = previous_scores(con) if reuse else None
@@ -96,18 +94,11 @@ def record_clusters(context: AssetExecutionContext, warehouse: WarehouseResource
         con.execute(LINK_EVIDENCE_VIEW)
         write_table(con, "link_refusals", result.refused)
         write_table(con, "decision_conflicts", result.decision_conflicts)
-        record_stage(
-            con,
-            context.run.run_id,
-            "link",
-            time.perf_counter() - started,
-            scored_pairs=result.links.height,
-            clusters=result.clusters["cluster"].n_unique(),
-        )
-    clusters = result.clusters["cluster"].n_unique()
+        clusters = result.clusters["cluster"].n_unique()
+        stage.counts.update(scored_pairs=result.links.height, clusters=clusters)
     warehouse.report(
         f"[关联] {result.links.height} 对候选, {int(result.links['accepted'].sum())} 对采纳, "
-        f"{result.refused.height} 对因约束拒绝, {clusters} 个聚类，{time.perf_counter() - started:.1f} 秒"
+        f"{result.refused.height} 对因约束拒绝, {clusters} 个聚类，{stage.seconds:.1f} 秒"
         f"（引擎 {warehouse.engine}）"
     )
     return MaterializeResult(
@@ -119,7 +110,7 @@ def record_clusters(context: AssetExecutionContext, warehouse: WarehouseResource
             "clusters": clusters,
             "model_version": model_version(),
             "engine": warehouse.engine,
-            "seconds": round(time.perf_counter() - started, 2),
+            "seconds": round(stage.seconds, 2),
         }
     )
 
