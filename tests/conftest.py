@@ -17,6 +17,20 @@ import pytest
 from filelock import FileLock
 from shared_runs import PublishedRun, build_published, build_two_nights, read_published
 
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def shared_inputs() -> Path:
+    """The workplace's shared inputs (contract, policy texts) beside this checkout, when there.
+
+    The project keeps its own copies and the tests read those; only a comparison of a copy with
+    its original uses this, and it is skipped in a clone of the project alone."""
+    folder = REPOSITORY.parent / "shared"
+    if not folder.is_dir():
+        pytest.skip("the workplace's shared inputs are not beside this checkout (a clone of the project alone)")
+    return folder
+
 
 def _session_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The folder this session's workers share: the base temp of the run, not of one worker."""

@@ -204,10 +204,8 @@ def test_survey_years_accumulate(tmp_path: Path) -> None:
     assert sorted(load.bronze["survey"]["record_key"].to_list()) == ["DC2025-1", "DC2026-1"]
 
 
-def test_vendored_contract_matches_shared() -> None:
-    shared = Path(__file__).resolve().parents[2] / "shared" / "contract" / "sources.yaml"
-    if not shared.is_file():
-        pytest.skip("shared/contract is not beside this checkout")
+def test_vendored_contract_matches_shared(shared_inputs: Path) -> None:
+    shared = shared_inputs / "contract" / "sources.yaml"
     vendored = Path(__file__).resolve().parents[1] / "sources" / "sources.yaml"
     assert vendored.read_bytes() == shared.read_bytes()
 

@@ -20,7 +20,6 @@ from warehouse.serve.policy_library import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "policy-sources"
 
 
 def _text_of(file: str) -> str:
@@ -71,9 +70,8 @@ def test_every_text_of_the_folder_is_registered() -> None:
     assert files == {d.file for d in load_documents().values()}
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/policy-sources is not on this machine")
-def test_the_copy_of_the_texts_is_the_shared_one() -> None:
-    shared = {p.name: p.read_bytes() for p in SHARED.iterdir() if p.is_file()}
+def test_the_copy_of_the_texts_is_the_shared_one(shared_inputs: Path) -> None:
+    shared = {p.name: p.read_bytes() for p in (shared_inputs / "policy-sources").iterdir() if p.is_file()}
     copy = {p.name: p.read_bytes() for p in texts_folder().iterdir() if p.name != "documents.yaml"}
     assert copy == shared
 
