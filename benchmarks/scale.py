@@ -120,7 +120,8 @@ def _stage_table(nights: list[tuple[int, Night]]) -> list[str]:
     header = "| 阶段 | " + " | ".join(f"{p:,} {n.mode}" for p, n in nights) + " |"
     lines = [header, "|---|" + "---:|" * len(nights)]
     for stage in stages:
-        lines.append(f"| `{stage}` | " + " | ".join(f"{n.stages.get(stage, 0):.1f}" for _, n in nights) + " |")
+        cells = (f"{n.stages[stage]:.1f}" if stage in n.stages else "—" for _, n in nights)  # — : not reached
+        lines.append(f"| `{stage}` | " + " | ".join(cells) + " |")
     return lines
 
 
