@@ -39,12 +39,8 @@ def _bronze_asset(spec: SourceSpec) -> AssetsDefinition:
                 return MaterializeResult(metadata={"rows": rows, "reused": True})
             load = load_source(warehouse.landing(), spec)
             _refuse_vanished_source(con, warehouse, spec, load.outcomes)
-            unchanged = {
-                table_name(spec, f): unchanged_rows(
-                    store, table_name(spec, f), load.bronze[table_name(spec, f)], [c.field for c in f.columns]
-                )
-                for f in spec.files
-            }
+            tables = {table_name(spec, f): [c.field for c in f.columns] for f in spec.files}
+            unchanged = {t: unchanged_rows(store, t, load.bronze[t], fields) for t, fields in tables.items()}
             load = apply_quality_gate(
                 con,
                 warehouse.landing(),

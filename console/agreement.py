@@ -11,7 +11,7 @@ import polars as pl
 
 from console.snapshot import Snapshot
 from dedup.agreement import Agreement, agreement
-from dedup.constraints import labelled_pairs
+from dedup.constraints import labelled_pairs, labelled_unit_pairs
 from dedup.link import MATCH_THRESHOLD
 from warehouse.store.db import query
 
@@ -24,19 +24,7 @@ def decided_groups(snapshot: Snapshot, active: pl.DataFrame) -> pl.DataFrame:
             schema={"det_group_l": pl.Int64, "det_group_r": pl.Int64, "same": pl.Boolean, "decision_id": pl.Int64}
         )
     groups = query(snapshot.con, "SELECT record_uid, det_group FROM record_clusters")
-    return (
-        pairs.join(groups.rename({"record_uid": "record_uid_l", "det_group": "a"}), on="record_uid_l")
-        .join(groups.rename({"record_uid": "record_uid_r", "det_group": "b"}), on="record_uid_r")
-        .filter(pl.col("a") != pl.col("b"))
-        .select(
-            pl.min_horizontal("a", "b").alias("det_group_l"),
-            pl.max_horizontal("a", "b").alias("det_group_r"),
-            "same",
-            "decision_id",
-        )
-        .sort("decision_id")
-        .unique(subset=["det_group_l", "det_group_r"], keep="last", maintain_order=True)
-    )
+    return labelled_unit_pairs(pairs, groups, "det_group")
 
 
 def decision_agreement(snapshot: Snapshot, active: pl.DataFrame) -> tuple[Agreement, pl.DataFrame]:

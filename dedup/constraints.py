@@ -90,3 +90,23 @@ def labelled_pairs(decisions: pl.DataFrame) -> pl.DataFrame:
         .sort("decision_id")
         .unique(subset=["record_uid_l", "record_uid_r"], keep="last", maintain_order=True)
     )
+
+
+def labelled_unit_pairs(pairs: pl.DataFrame, units: pl.DataFrame, unit: str) -> pl.DataFrame:
+    """`labelled_pairs` lifted to the units records belong to (`units`: record_uid, `unit`, e.g.
+    profiles or evidence groups): `<unit>_l` < `<unit>_r`, same, decision_id. Pairs inside one unit
+    carry no label; when decisions disagree about a unit pair, the latest counts."""
+    member = units.select("record_uid", unit)
+    return (
+        pairs.join(member.rename({"record_uid": "record_uid_l", unit: "_a"}), on="record_uid_l")
+        .join(member.rename({"record_uid": "record_uid_r", unit: "_b"}), on="record_uid_r")
+        .filter(pl.col("_a") != pl.col("_b"))
+        .select(
+            pl.min_horizontal("_a", "_b").alias(f"{unit}_l"),
+            pl.max_horizontal("_a", "_b").alias(f"{unit}_r"),
+            "same",
+            "decision_id",
+        )
+        .sort("decision_id")
+        .unique(subset=[f"{unit}_l", f"{unit}_r"], keep="last", maintain_order=True)
+    )

@@ -13,7 +13,7 @@ import polars as pl
 
 from dedup import model
 from dedup.agreement import Agreement, agreement
-from dedup.constraints import labelled_pairs
+from dedup.constraints import labelled_pairs, labelled_unit_pairs
 from dedup.groups import profiles, with_matching_fields
 from dedup.link import MATCH_THRESHOLD
 from dedup.records import raw_records, standardise_records
@@ -56,18 +56,4 @@ def profile_labels(pairs: pl.DataFrame, record_profile: pl.DataFrame) -> pl.Data
     same. Records of one profile carry no information; when decisions disagree about a profile pair,
     the latest counts.
     """
-    profile = record_profile.select("record_uid", "unique_id")
-    return (
-        pairs.join(profile.rename({"record_uid": "record_uid_l", "unique_id": "a"}), on="record_uid_l")
-        .join(profile.rename({"record_uid": "record_uid_r", "unique_id": "b"}), on="record_uid_r")
-        .filter(pl.col("a") != pl.col("b"))
-        .select(
-            pl.min_horizontal("a", "b").alias("unique_id_l"),
-            pl.max_horizontal("a", "b").alias("unique_id_r"),
-            "same",
-            "decision_id",
-        )
-        .sort("decision_id")
-        .unique(subset=["unique_id_l", "unique_id_r"], keep="last", maintain_order=True)
-        .drop("decision_id")
-    )
+    return labelled_unit_pairs(pairs, record_profile, "unique_id").drop("decision_id")

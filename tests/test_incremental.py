@@ -17,7 +17,9 @@ from dedup.evaluate import score
 from sources.contract import load_contract
 
 
-def _run(landing: Path, warehouse: Path, *extra: str) -> str:
+def _run(
+    landing: Path, warehouse: Path, *extra: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> str:
     result = subprocess.run(
         [
             sys.executable,
@@ -34,6 +36,8 @@ def _run(landing: Path, warehouse: Path, *extra: str) -> str:
         text=True,
         timeout=600,
         check=False,
+        cwd=cwd,
+        env=env,
     )
     assert result.returncode == 0, result.stderr
     return result.stderr
@@ -251,25 +255,12 @@ def test_a_changed_standardiser_restandardises_without_a_hand_bump(nights: dict[
     records_py.write_text(source.replace('"男": "M",', '"男": "M",  # a reviewed mapping\n    "男士": "M",'), "utf-8")
     warehouse = tmp_path / "w.duckdb"
     shutil.copy(nights["second"], warehouse)
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "returnees.cli",
-            "run",
-            "--landing",
-            str(nights["out"] / "landing"),
-            "--warehouse",
-            str(warehouse),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    _run(
+        nights["out"] / "landing",
+        warehouse,
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": f"{code}{os.pathsep}{root}"},
     )
-    assert result.returncode == 0, result.stderr
     last = _table(warehouse, "SELECT * FROM run_log ORDER BY finished_at DESC LIMIT 1").row(0, named=True)
     assert last["records_added"] == 0 and last["records_withdrawn"] == 0
     assert last["records_changed"] == last["records_total"]  # all standardised again
